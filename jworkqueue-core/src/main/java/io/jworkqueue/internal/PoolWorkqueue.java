@@ -1,0 +1,117 @@
+package io.jworkqueue.internal;
+
+import io.jworkqueue.Work;
+
+/**
+ * The link between one workqueue and one worker pool, the kernel's {@code pool_workqueue}:
+ * the workqueue's {@code max_active} accounting on that pool, its inactive list, its in-flight
+ * counts per flush colour, and its statistics.
+ *
+ * <p>Every mutable field is guarded by {@code pool.lock} (L); the statistics are plain longs
+ * updated under that lock, which the worker holds anyway when it starts and finishes an item,
+ * so counting costs nothing extra.
+ */
+final class PoolWorkqueue {
+    static final int NR_COLORS = 16;
+    static final int NO_COLOR = NR_COLORS;
+    static final int COLOR_MASK = 0x1F;
+    /** Not counted in nr_active: waiting on the inactive list, or a flush barrier. */
+    static final int INACTIVE = 1 << 5;
+    /** The next item on the list is a barrier linked to this one: they move together. */
+    static final int LINKED = 1 << 6;
+
+    final WorkerPool pool; // I: init-only
+    final WorkqueueImpl wq; // I
+
+    // L: pool lock
+    int nrActive;
+    int limit;
+    final WorkList inactive = new WorkList();
+    final int[] nrInFlight = new int[NR_COLORS];
+    int workColor;
+
+    // L: statistics (SEMANTICS.md section 10)
+    long started, completed, cpuTime, cpuIntensive, cmWakeup, repatriated, mayday, rescued;
+
+    PoolWorkqueue(WorkerPool pool, WorkqueueImpl wq, int limit) {
+        this.pool = pool;
+        this.wq = wq;
+        this.limit = limit;
+    }
+
+    /**
+     * Links a newly queued item (the caller owns its PENDING): onto the pool's worklist if an
+     * active slot is free and nobody waits before it, else onto the inactive list.
+     */
+    void insertNew(Work work) { // L
+        int color = workColor;
+        nrInFlight[color]++;
+        if (inactive.isEmpty() && nrActive < limit) {
+            nrActive++;
+            link(work, color, pool.worklist);
+            pool.kick();
+        } else {
+            link(work, color | INACTIVE, inactive);
+        }
+    }
+
+    private void link(Work work, int flags, WorkList list) { // L
+        Node.setFlags(work, flags);
+        Node.setDataVolatile(work, this);
+        list.addLast(work);
+    }
+
+    /** Moves an inactive item (and the barriers linked to it) to the worklist. */
+    void activate(Work work) { // L
+        int f = Node.flags(work);
+        if ((f & INACTIVE) == 0) {
+            return;
+        }
+        Node.setFlags(work, f & ~INACTIVE);
+        nrActive++;
+        pool.moveLinkedWorks(work, pool.worklist);
+        pool.kick();
+    }
+
+    /** Activates waiting items while the limit allows. */
+    void activateInactive() { // L
+        Work w;
+        while (nrActive < limit && (w = inactive.first()) != null) {
+            activate(w);
+        }
+    }
+
+    /** Recomputes the limit from the workqueue's max_active and the freezer, then activates. */
+    void adjustLimit(int maxActive, boolean frozen) { // L
+        limit = frozen ? 0 : maxActive;
+        activateInactive();
+    }
+
+    /**
+     * {@code pwq_dec_nr_in_flight}: an item left the pwq (finished, or was grabbed off a list).
+     *
+     * @param flags the item's flags while it was queued
+     */
+    void decNrInFlight(int flags) { // L
+        if ((flags & INACTIVE) == 0) {
+            nrActive--;
+            activateInactive();
+        }
+        int color = flags & COLOR_MASK;
+        if (color != NO_COLOR && --nrInFlight[color] == 0) {
+            wq.colorDrained();
+        }
+    }
+
+    boolean isCongested() { // L
+        return !inactive.isEmpty();
+    }
+
+    int nrInFlightTotal() { // L
+        int n = 0;
+        for (int c : nrInFlight) {
+            n += c;
+        }
+        return n;
+    }
+}

@@ -1,0 +1,354 @@
+package io.jworkqueue.internal;
+
+import io.jworkqueue.DelayedWork;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import java.util.function.Predicate;
+
+/**
+ * The timers of every {@link DelayedWork} of one runtime: a hierarchical timing wheel with
+ * 1 ms ticks, driven by one thread that parks until the next expiry.
+ *
+ * <h2>Layout</h2>
+ * {@value #LEVELS} levels of 64 slots; a slot at level {@code L} spans {@code 64^L} ticks, so the
+ * wheel covers {@code 64^7} ms (about 139 years; longer delays are clamped). A timer due
+ * {@code d} ticks from now sits at level {@code floor(log64 d)}, in the slot of its expiry tick.
+ * When the wheel reaches the start of a higher-level slot, that slot <em>cascades</em>: its
+ * timers are re-inserted relative to the new time and land in lower levels, so every timer
+ * fires in the tick it asked for (no granularity loss, unlike the kernel's non-cascading wheel).
+ * A 64-bit occupancy bitmap per level finds the next event in a few instructions, which lets
+ * the thread jump over empty time and sleep exactly until the next event.
+ *
+ * <h2>Costs</h2>
+ * Arming and cancelling are O(1) and allocate nothing: the links live in the item. The thread
+ * only wakes for an expiry, a cascade, or an arm that is earlier than its planned wake-up; with
+ * no timers armed it parks without a deadline.
+ *
+ * <h2>States</h2>
+ * {@code IDLE -> ARMED} (arm, under the lock) {@code -> IDLE} (cancel, under the lock) or
+ * {@code -> FIRING} (expiry, under the lock) {@code -> IDLE} (after the expiry callback, by CAS,
+ * so a re-arm that happened meanwhile wins). {@link #awaitNotFiring} is the kernel's
+ * {@code del_timer_sync} wait.
+ */
+final class TimerWheel {
+    static final int IDLE = 0, ARMED = 1, FIRING = 2;
+    static final int LEVELS = 7;
+    private static final int BITS = 6, SLOTS = 1 << BITS, MASK = SLOTS - 1;
+    private static final long MAX_DELTA = (1L << (BITS * LEVELS)) - 1;
+    private static final long NANOS_PER_TICK = 1_000_000L;
+
+    private final LongSupplier clock;
+    private final long base;
+    private final Consumer<DelayedWork> expiry;
+    private final String threadName;
+
+    private final ReentrantLock lock = new ReentrantLock();
+    // T: everything below is guarded by lock.
+    private final DelayedWork[] buckets = new DelayedWork[LEVELS * SLOTS];
+    private final long[] occupied = new long[LEVELS];
+    /** The next tick to process: every tick before it has been processed. */
+    private long tick;
+    private int armed;
+    private Thread thread;
+    /** The tick the thread will wake at (Long.MAX_VALUE: parked without deadline). */
+    private long wakeTick = Long.MAX_VALUE;
+    private boolean closed;
+
+    /**
+     * @param clock a nanosecond clock ({@code System::nanoTime} in production)
+     * @param expiry called on the timer thread, without the lock, for every timer that fires;
+     *     the timer's owner holds PENDING and the callback must queue the item
+     * @param threadName the name of the timer thread, started on first use
+     */
+    TimerWheel(LongSupplier clock, Consumer<DelayedWork> expiry, String threadName) {
+        this.clock = clock;
+        this.base = clock.getAsLong();
+        this.expiry = expiry;
+        this.threadName = threadName;
+    }
+
+    long nowTick() {
+        return (clock.getAsLong() - base) / NANOS_PER_TICK;
+    }
+
+    /** Converts a delay to the first tick at which it has fully elapsed. */
+    private long deadlineTick(long delayNanos) {
+        long elapsed = clock.getAsLong() - base;
+        long d = Math.min(delayNanos, MAX_DELTA * NANOS_PER_TICK);
+        return Math.ceilDiv(elapsed + d, NANOS_PER_TICK);
+    }
+
+    /**
+     * Arms {@code w} to fire after {@code delayNanos} (> 0). The caller owns PENDING, so the
+     * timer is not armed; a FIRING state (the previous expiry's callback still finishing) is
+     * overwritten.
+     */
+    void arm(DelayedWork w, long delayNanos) {
+        lock.lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("runtime is closed");
+            }
+            long deadline = deadlineTick(delayNanos);
+            if (armed == 0) {
+                tick = Math.max(tick, nowTick());
+            }
+            Node.setExpires(w, deadline);
+            insert(w, deadline);
+            Node.setTimerStateVolatile(w, ARMED);
+            armed++;
+            if (thread == null) {
+                thread = new Thread(this::run, threadName);
+                thread.setDaemon(true);
+                wakeTick = deadline;
+                thread.start();
+            } else if (deadline < wakeTick) {
+                wakeTick = deadline;
+                LockSupport.unpark(thread);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** {@code del_timer}: true if the timer was armed and is now idle; the caller then owns PENDING. */
+    boolean cancel(DelayedWork w) {
+        if (Node.timerStateVolatile(w) != ARMED) {
+            return false;
+        }
+        lock.lock();
+        try {
+            if (Node.timerStateVolatile(w) != ARMED) {
+                return false;
+            }
+            unlink(w);
+            Node.setTimerStateVolatile(w, IDLE);
+            armed--;
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Waits (spinning briefly, then yielding) while the expiry callback of {@code w} runs. */
+    static void awaitNotFiring(DelayedWork w) {
+        for (int spins = 0; Node.timerStateVolatile(w) == FIRING; spins++) {
+            if (spins < 64) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield();
+            }
+        }
+    }
+
+    /** @return nanoseconds until {@code w} fires, or Long.MAX_VALUE if it is not armed */
+    long remainingNanos(DelayedWork w) {
+        if (Node.timerStateVolatile(w) != ARMED) {
+            return Long.MAX_VALUE;
+        }
+        long due = base + Node.expiresOpaque(w) * NANOS_PER_TICK;
+        return due - clock.getAsLong();
+    }
+
+    /** Cancels every armed timer matching {@code filter}; the caller then owns their PENDING. */
+    List<DelayedWork> cancelAll(Predicate<DelayedWork> filter) {
+        List<DelayedWork> out = new ArrayList<>();
+        lock.lock();
+        try {
+            for (int b = 0; b < buckets.length; b++) {
+                for (DelayedWork w = buckets[b], n; w != null; w = n) {
+                    n = Node.timerNext(w);
+                    if (filter.test(w)) {
+                        unlink(w);
+                        Node.setTimerStateVolatile(w, IDLE);
+                        armed--;
+                        out.add(w);
+                    }
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        return out;
+    }
+
+    /** @return the number of armed timers */
+    int armedCount() {
+        lock.lock();
+        try {
+            return armed;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Stops the thread; armed timers stay armed but never fire. Returns them, cancelled. */
+    List<DelayedWork> close() {
+        Thread t;
+        lock.lock();
+        try {
+            closed = true;
+            t = thread;
+        } finally {
+            lock.unlock();
+        }
+        if (t != null) {
+            LockSupport.unpark(t);
+            Waits.joinUninterruptibly(t);
+        }
+        return cancelAll(w -> true);
+    }
+
+    // ---------------------------------------------------------------- the wheel (T: lock held)
+
+    private void insert(DelayedWork w, long deadline) {
+        long delta = Math.max(0, deadline - tick);
+        if (delta > MAX_DELTA) {
+            delta = MAX_DELTA;
+            deadline = tick + MAX_DELTA;
+        }
+        int level = delta < SLOTS ? 0 : (63 - Long.numberOfLeadingZeros(delta)) / BITS;
+        long at = Math.max(deadline, tick);
+        int slot = (int) (at >>> (BITS * level)) & MASK;
+        int b = level * SLOTS + slot;
+        DelayedWork head = buckets[b];
+        Node.setTimerPrev(w, null);
+        Node.setTimerNext(w, head);
+        if (head != null) {
+            Node.setTimerPrev(head, w);
+        }
+        buckets[b] = w;
+        Node.setBucket(w, b);
+        occupied[level] |= 1L << slot;
+    }
+
+    private void unlink(DelayedWork w) {
+        int b = Node.bucket(w);
+        DelayedWork p = Node.timerPrev(w), n = Node.timerNext(w);
+        if (p == null) {
+            buckets[b] = n;
+            if (n == null) {
+                occupied[b / SLOTS] &= ~(1L << (b & MASK));
+            }
+        } else {
+            Node.setTimerNext(p, n);
+        }
+        if (n != null) {
+            Node.setTimerPrev(n, p);
+        }
+        Node.setTimerNext(w, null);
+        Node.setTimerPrev(w, null);
+    }
+
+    private DelayedWork takeBucket(int b) {
+        DelayedWork head = buckets[b];
+        buckets[b] = null;
+        occupied[b / SLOTS] &= ~(1L << (b & MASK));
+        return head;
+    }
+
+    /** The earliest tick at or after {@link #tick} at which a slot expires or cascades. */
+    long nextEventTick() {
+        long best = Long.MAX_VALUE;
+        for (int level = 0; level < LEVELS; level++) {
+            long bits = occupied[level];
+            if (bits == 0) {
+                continue;
+            }
+            int shift = BITS * level;
+            long unit = level == 0 ? tick : Math.ceilDiv(tick, 1L << shift);
+            int off = Long.numberOfTrailingZeros(Long.rotateRight(bits, (int) (unit & MASK)));
+            best = Math.min(best, (unit + off) << shift);
+        }
+        return best;
+    }
+
+    /**
+     * Processes every tick up to {@code now}, appending expired timers (now FIRING) to a chain
+     * linked through their timer links; returns its head.
+     */
+    DelayedWork advance(long now) {
+        DelayedWork chain = null;
+        while (tick <= now) {
+            long event = nextEventTick();
+            if (event > now) {
+                tick = now + 1;
+                break;
+            }
+            tick = event;
+            for (int level = LEVELS - 1; level > 0; level--) {
+                int shift = BITS * level;
+                if ((event & ((1L << shift) - 1)) == 0) {
+                    int b = level * SLOTS + (int) ((event >>> shift) & MASK);
+                    for (DelayedWork w = takeBucket(b), n; w != null; w = n) {
+                        n = Node.timerNext(w);
+                        insert(w, Node.expires(w));
+                    }
+                }
+            }
+            for (DelayedWork w = takeBucket((int) (event & MASK)), n; w != null; w = n) {
+                n = Node.timerNext(w);
+                Node.setTimerStateVolatile(w, FIRING);
+                armed--;
+                Node.setTimerPrev(w, null);
+                Node.setTimerNext(w, chain);
+                chain = w;
+            }
+            tick = event + 1;
+        }
+        return chain;
+    }
+
+    /** Calls the expiry callback for each timer of a chain from {@link #advance}. */
+    void fire(DelayedWork chain) {
+        for (DelayedWork w = chain, n; w != null; w = n) {
+            n = Node.timerNext(w);
+            Node.setTimerNext(w, null);
+            try {
+                expiry.accept(w);
+            } finally {
+                Node.casTimerState(w, FIRING, IDLE);
+            }
+        }
+    }
+
+    private void run() {
+        lock.lock();
+        try {
+            while (!closed) {
+                Thread.interrupted(); // an interrupt must not turn parking into spinning
+                DelayedWork chain = advance(nowTick());
+                if (chain != null) {
+                    lock.unlock();
+                    try {
+                        fire(chain);
+                    } finally {
+                        lock.lock();
+                    }
+                    continue;
+                }
+                long next = nextEventTick();
+                wakeTick = next;
+                lock.unlock();
+                try {
+                    if (next == Long.MAX_VALUE) {
+                        LockSupport.park(this);
+                    } else {
+                        long sleep = base + next * NANOS_PER_TICK - clock.getAsLong();
+                        if (sleep > 0) {
+                            LockSupport.parkNanos(this, sleep);
+                        }
+                    }
+                } finally {
+                    lock.lock();
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+}

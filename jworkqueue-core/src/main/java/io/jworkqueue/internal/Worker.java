@@ -1,0 +1,68 @@
+package io.jworkqueue.internal;
+
+import io.jworkqueue.Work;
+
+/**
+ * One thread of a {@link WorkerPool}, the kernel's {@code struct worker}. Runs one item at a
+ * time; items that must not run concurrently with its current one (the same item queued again,
+ * flush barriers) are handed to it on its {@link #scheduled} list.
+ *
+ * <p>Fields are guarded by the pool lock (L) unless marked confined (C: only the worker's own
+ * thread touches them).
+ */
+final class Worker implements Runnable {
+    // Flags (L). The NOT_RUNNING ones keep the worker out of pool.nrRunning.
+    static final int DIE = 1 << 1;
+    static final int IDLE = 1 << 2;
+    static final int PREP = 1 << 3;
+    static final int CPU_INTENSIVE = 1 << 6;
+    static final int UNBOUND = 1 << 7;
+    static final int NOT_RUNNING = PREP | CPU_INTENSIVE | UNBOUND;
+
+    private static final ThreadLocal<Worker> CURRENT = new ThreadLocal<>();
+
+    final WorkerPool pool; // I
+    final int id; // I
+    Thread thread; // I after start
+
+    int flags; // L
+    /** L: a blocking hint is in progress (the kernel's worker->sleeping). */
+    boolean sleeping;
+    /** L: the item being run, its pwq and its flags while queued; null when not running. */
+    volatile Work currentWork;
+    PoolWorkqueue currentPwq;
+    int currentFlags;
+    /** L: items that must run next on this worker. */
+    final WorkList scheduled = new WorkList();
+    /** L: busy-hash chain, idle-list links. */
+    Worker hashNext, idleNext, idlePrev;
+
+    // C: CPU-time attribution (see WorkerPool overview).
+    long cpuMark, attributedSinceMark;
+
+    Worker(WorkerPool pool, int id) {
+        this.pool = pool;
+        this.id = id;
+    }
+
+    /** @return the worker the calling thread is, or null */
+    static Worker current() {
+        return CURRENT.get();
+    }
+
+    @Override
+    public void run() {
+        CURRENT.set(this);
+        try {
+            pool.workerThread(this);
+        } finally {
+            CURRENT.remove();
+        }
+    }
+
+    @Override
+    public String toString() {
+        Thread t = thread;
+        return t == null ? "worker-" + id : t.getName();
+    }
+}

@@ -1,0 +1,502 @@
+package io.jworkqueue.internal;
+
+import io.jworkqueue.Work;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Worker threads plus one shared worklist, the kernel's {@code worker_pool}.
+ *
+ * <h2>Implementation overview</h2>
+ * Follows {@code kernel/workqueue.c} and {@code Documentation/core-api/workqueue.rst}.
+ *
+ * <p><b>Pools.</b> Each CPU of a runtime has two bound pools (normal and highpri) shared by all
+ * bound workqueues; unbound workqueues share the unbound pools. A pool owns no policy: the
+ * workqueues' {@link PoolWorkqueue}s decide which items are active, and only active items are
+ * on {@link #worklist}.
+ *
+ * <p><b>nr_running and the predicates.</b> {@link #nrRunning} counts workers that are running
+ * items and are not marked NOT_RUNNING (preparing, CPU-intensive, unbound) nor inside a blocking
+ * hint. The policy is four small predicates: {@link #needMoreWorker()},
+ * {@link #mayStartWorking()}, {@link #keepWorking()}, {@link #needToCreateWorker()}. A bound
+ * pool therefore runs one non-blocked item at a time per CPU; when a worker blocks (it calls
+ * {@code WorkqueueRuntime.blocking}, or waits inside a flush or cancelSync) nrRunning drops and
+ * the most recently idled worker is woken ({@link #kick()}), counted as a cm_wakeup. Unbound
+ * workers are always NOT_RUNNING, so every start wakes another idle worker and execution is
+ * bounded only by max_active.
+ *
+ * <p><b>Idle list and manager.</b> Idle workers sit on a LIFO list. A worker starts processing
+ * only while another idle worker exists, so there is always someone to wake; otherwise it first
+ * becomes the pool's single manager and creates one. The first worker of a pool is created by
+ * the first kick, so an unused pool has no threads.
+ *
+ * <p><b>Non-reentrancy.</b> {@link #findWorkerExecutingWork} looks an item up in the busy hash
+ * (keyed by identity, chained through the workers); a newly assigned item already running on
+ * another worker moves to that worker's scheduled list ({@link #assignWork}).
+ *
+ * <p><b>CPU time.</b> Reading the thread CPU clock costs a system call, too much per tiny item.
+ * A worker reads it when it starts a run of items and after any item that took 50 us or more of
+ * wall time; shorter items are charged their wall time, and the next reading is corrected by
+ * what was charged meanwhile.
+ *
+ * <p><b>Locking.</b> One lock per pool (L) guards the worklist, the idle list, the busy hash,
+ * every worker's flags and scheduled list, and the pool's pwqs. Lock order: a workqueue's flush
+ * mutex, then a pool lock, then the workqueue's flush-wait lock. The work item's state word is
+ * atomic and may be changed without any lock.
+ */
+final class WorkerPool {
+    private static final int BUSY_HASH_BITS = 6;
+    private static final long SHORT_ITEM_NANOS = 50_000;
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+    private static final boolean CPU_CLOCK = THREADS.isCurrentThreadCpuTimeSupported();
+
+    final RuntimeCore runtime; // I
+    final int id; // I
+    /** The CPU of a bound pool, -1 for an unbound pool. */
+    final int cpu; // I
+    final boolean highpri; // I
+
+    final ReentrantLock lock = new ReentrantLock();
+    // L: everything below
+    final WorkList worklist = new WorkList();
+    int nrRunning, nrWorkers, nrIdle;
+    private Worker idleHead;
+    private final Worker[] busyHash = new Worker[1 << BUSY_HASH_BITS];
+    private Worker manager;
+    private final List<Worker> workers = new ArrayList<>();
+    private final BitSet workerIds = new BitSet();
+    private boolean closing;
+
+    WorkerPool(RuntimeCore runtime, int id, int cpu, boolean highpri) {
+        this.runtime = runtime;
+        this.id = id;
+        this.cpu = cpu;
+        this.highpri = highpri;
+    }
+
+    boolean isUnbound() {
+        return cpu < 0;
+    }
+
+    // ------------------------------------------------------------------ policy (L)
+
+    /** {@code need_more_worker}: work is waiting and nobody is running. */
+    boolean needMoreWorker() {
+        return !worklist.isEmpty() && nrRunning == 0;
+    }
+
+    /** {@code may_start_working}: another idle worker exists to be woken later. */
+    boolean mayStartWorking() {
+        return nrIdle > 0;
+    }
+
+    /** {@code keep_working}: work is waiting and at most this worker is running. */
+    boolean keepWorking() {
+        return !worklist.isEmpty() && nrRunning <= 1;
+    }
+
+    /** {@code need_to_create_worker}: a worker is needed and none is idle. */
+    boolean needToCreateWorker() {
+        return needMoreWorker() && !mayStartWorking();
+    }
+
+    // ------------------------------------------------------------------ flags (L)
+
+    void setFlags(Worker w, int f) {
+        if ((f & Worker.NOT_RUNNING) != 0 && (w.flags & Worker.NOT_RUNNING) == 0 && !w.sleeping) {
+            nrRunning--;
+        }
+        w.flags |= f;
+    }
+
+    void clearFlags(Worker w, int f) {
+        int old = w.flags;
+        w.flags &= ~f;
+        if ((f & Worker.NOT_RUNNING) != 0 && (old & Worker.NOT_RUNNING) != 0
+                && (w.flags & Worker.NOT_RUNNING) == 0 && !w.sleeping) {
+            nrRunning++;
+        }
+    }
+
+    // ------------------------------------------------------------------ idle list (L)
+
+    private void enterIdle(Worker w) {
+        w.flags |= Worker.IDLE;
+        nrIdle++;
+        w.idlePrev = null;
+        w.idleNext = idleHead;
+        if (idleHead != null) {
+            idleHead.idlePrev = w;
+        }
+        idleHead = w;
+    }
+
+    private void leaveIdle(Worker w) {
+        if ((w.flags & Worker.IDLE) == 0) {
+            return;
+        }
+        w.flags &= ~Worker.IDLE;
+        nrIdle--;
+        if (w.idlePrev == null) {
+            idleHead = w.idleNext;
+        } else {
+            w.idlePrev.idleNext = w.idleNext;
+        }
+        if (w.idleNext != null) {
+            w.idleNext.idlePrev = w.idlePrev;
+        }
+        w.idleNext = w.idlePrev = null;
+    }
+
+    /**
+     * {@code kick_pool}: wakes the most recently idled worker if work needs one. Creates the
+     * pool's first worker when it has none.
+     *
+     * @return true if a worker was woken
+     */
+    boolean kick() {
+        if (!needMoreWorker()) {
+            return false;
+        }
+        Worker w = idleHead;
+        if (w == null) {
+            if (nrWorkers == 0 && manager == null && !closing) {
+                createWorker();
+            }
+            return false;
+        }
+        LockSupport.unpark(w.thread);
+        return true;
+    }
+
+    // ------------------------------------------------------------------ busy hash (L)
+
+    private static int hash(Work w) {
+        return System.identityHashCode(w) & ((1 << BUSY_HASH_BITS) - 1);
+    }
+
+    /** {@code find_worker_executing_work}. */
+    Worker findWorkerExecutingWork(Work work) {
+        for (Worker w = busyHash[hash(work)]; w != null; w = w.hashNext) {
+            if (w.currentWork == work) {
+                return w;
+            }
+        }
+        return null;
+    }
+
+    private void hashAdd(Worker w, Work work) {
+        int h = hash(work);
+        w.hashNext = busyHash[h];
+        busyHash[h] = w;
+    }
+
+    private void hashRemove(Worker w, Work work) {
+        int h = hash(work);
+        Worker prev = null;
+        for (Worker x = busyHash[h]; x != null; prev = x, x = x.hashNext) {
+            if (x == w) {
+                if (prev == null) {
+                    busyHash[h] = x.hashNext;
+                } else {
+                    prev.hashNext = x.hashNext;
+                }
+                w.hashNext = null;
+                return;
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ list moves (L)
+
+    /** {@code move_linked_works}: moves {@code work} and the barriers linked behind it. */
+    void moveLinkedWorks(Work work, WorkList to) {
+        Work w = work;
+        while (true) {
+            Work n = Node.next(w);
+            int f = Node.flags(w);
+            WorkList.remove(w);
+            to.addLast(w);
+            if ((f & PoolWorkqueue.LINKED) == 0) {
+                break;
+            }
+            w = n;
+        }
+    }
+
+    /** {@code assign_work}: hands {@code work} to the worker already running it, or to {@code w}. */
+    boolean assignWork(Work work, Worker w) {
+        Worker collision = findWorkerExecutingWork(work);
+        if (collision != null) {
+            moveLinkedWorks(work, collision.scheduled);
+            return false;
+        }
+        moveLinkedWorks(work, w.scheduled);
+        return true;
+    }
+
+    // ------------------------------------------------------------------ workers
+
+    /** Starts a new worker, which enters the idle list. Called with L held. */
+    boolean createWorker() {
+        if (closing) {
+            return false;
+        }
+        int wid = workerIds.nextClearBit(0);
+        Worker w = new Worker(this, wid);
+        Thread t;
+        try {
+            t = runtime.threadFactory().newThread(w);
+            if (t == null) {
+                return false;
+            }
+            t.setName(threadName(wid));
+            if (highpri) {
+                t.setPriority(Thread.MAX_PRIORITY);
+            }
+            w.thread = t;
+            w.flags = Worker.PREP | (isUnbound() ? Worker.UNBOUND : 0);
+            t.start();
+        } catch (RuntimeException | OutOfMemoryError e) {
+            runtime.workerCreationFailed(this, e);
+            return false;
+        }
+        workerIds.set(wid);
+        workers.add(w);
+        nrWorkers++;
+        enterIdle(w);
+        return true;
+    }
+
+    String threadName(int wid) {
+        return isUnbound() ? "kworker/u" + id + ":" + wid : "kworker/" + cpu + ":" + wid + (highpri ? "H" : "");
+    }
+
+    /**
+     * {@code manage_workers}: become the manager and create a worker if one is needed.
+     *
+     * @return true if this worker managed (the lock was dropped and the state must be rechecked)
+     */
+    private boolean manageWorkers(Worker w) {
+        if (manager != null) {
+            return false;
+        }
+        manager = w;
+        try {
+            while (needToCreateWorker() && !closing) {
+                if (!createWorker()) {
+                    // Creation failed: cool down, then retry (CREATE_COOLDOWN).
+                    lock.unlock();
+                    try {
+                        LockSupport.parkNanos(this, runtime.createCooldownNanos());
+                    } finally {
+                        lock.lock();
+                    }
+                }
+            }
+        } finally {
+            manager = null;
+        }
+        return true;
+    }
+
+    /** The body of every worker thread ({@code worker_thread}). */
+    void workerThread(Worker w) {
+        lock.lock();
+        try {
+            while (true) {
+                if ((w.flags & Worker.DIE) != 0) {
+                    leaveIdle(w);
+                    workers.remove(w);
+                    workerIds.clear(w.id);
+                    nrWorkers--;
+                    return;
+                }
+                leaveIdle(w);
+                while (needMoreWorker()) {
+                    if (!mayStartWorking() && manageWorkers(w)) {
+                        continue;
+                    }
+                    clearFlags(w, Worker.PREP);
+                    startRun(w);
+                    do {
+                        Work work = worklist.first();
+                        if (assignWork(work, w)) {
+                            processScheduledWorks(w);
+                        }
+                    } while (keepWorking());
+                    setFlags(w, Worker.PREP);
+                    break;
+                }
+                enterIdle(w);
+                lock.unlock();
+                try {
+                    LockSupport.park(this);
+                    Thread.interrupted();
+                } finally {
+                    lock.lock();
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void processScheduledWorks(Worker w) {
+        Work work;
+        while ((work = w.scheduled.first()) != null) {
+            processOneWork(w, work);
+        }
+    }
+
+    private void startRun(Worker w) {
+        if (CPU_CLOCK) {
+            w.cpuMark = THREADS.getCurrentThreadCpuTime();
+            w.attributedSinceMark = 0;
+        }
+    }
+
+    /** {@code process_one_work}: runs one item; called and returns with L held. */
+    private void processOneWork(Worker w, Work work) {
+        PoolWorkqueue pwq = (PoolWorkqueue) Node.dataVolatile(work);
+        int wflags = Node.flags(work);
+        w.currentWork = work;
+        w.currentPwq = pwq;
+        w.currentFlags = wflags;
+        hashAdd(w, work);
+        WorkList.remove(work);
+        boolean cpuIntensive = pwq.wq.cpuIntensive && !isUnbound();
+        if (cpuIntensive) {
+            setFlags(w, Worker.CPU_INTENSIVE);
+        }
+        if (needMoreWorker()) {
+            kick();
+        }
+        // Off the queue: record the pool for non-reentrancy and flush, then drop PENDING. The
+        // RMW pairs with the queuer's getAndOr (see WorkOps): a queue that saw PENDING set
+        // happened before this, so its writes are visible to the run below.
+        Node.setDataVolatile(work, this);
+        WorkOps.clearPending(work);
+        boolean barrier = work instanceof Barrier;
+        if (!barrier) {
+            pwq.started++;
+        }
+        lock.unlock();
+        long cpu = 0;
+        try {
+            Thread.interrupted();
+            long t0 = System.nanoTime();
+            try {
+                Node.fn(work).run(work);
+            } catch (Throwable t) {
+                runtime.reportFailure(pwq.wq, work, t);
+            }
+            cpu = cpuCharge(w, System.nanoTime() - t0);
+            Thread.interrupted();
+        } finally {
+            lock.lock();
+        }
+        if (cpuIntensive) {
+            clearFlags(w, Worker.CPU_INTENSIVE);
+        }
+        if (!barrier) {
+            pwq.completed++;
+            pwq.cpuTime += cpu;
+        }
+        hashRemove(w, work);
+        w.currentWork = null;
+        w.currentPwq = null;
+        pwq.decNrInFlight(wflags);
+    }
+
+    private static long cpuCharge(Worker w, long wallNanos) {
+        if (!CPU_CLOCK) {
+            return wallNanos;
+        }
+        if (wallNanos < SHORT_ITEM_NANOS) {
+            w.attributedSinceMark += wallNanos;
+            return wallNanos;
+        }
+        long now = THREADS.getCurrentThreadCpuTime();
+        long charge = Math.max(0, now - w.cpuMark - w.attributedSinceMark);
+        w.cpuMark = now;
+        w.attributedSinceMark = 0;
+        return charge;
+    }
+
+    // ------------------------------------------------------------------ blocking hint
+
+    /** {@code wq_worker_sleeping}: the worker is about to block. */
+    void workerSleeping(Worker w) {
+        lock.lock();
+        try {
+            if ((w.flags & Worker.NOT_RUNNING) != 0 || w.sleeping) {
+                return;
+            }
+            w.sleeping = true;
+            nrRunning--;
+            if (needMoreWorker() && kick() && w.currentPwq != null) {
+                w.currentPwq.cmWakeup++;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** {@code wq_worker_running}: the worker runs again. */
+    void workerRunning(Worker w) {
+        lock.lock();
+        try {
+            if (!w.sleeping) {
+                return;
+            }
+            w.sleeping = false;
+            if ((w.flags & Worker.NOT_RUNNING) == 0) {
+                nrRunning++;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ------------------------------------------------------------------ shutdown
+
+    /** Tells every worker to exit and waits for their threads. */
+    void shutdown() {
+        List<Thread> threads = new ArrayList<>();
+        lock.lock();
+        try {
+            closing = true;
+            for (Worker w : workers) {
+                w.flags |= Worker.DIE;
+                threads.add(w.thread);
+                LockSupport.unpark(w.thread);
+            }
+        } finally {
+            lock.unlock();
+        }
+        for (Thread t : threads) {
+            Waits.joinUninterruptibly(t);
+        }
+    }
+
+    int workerCount() {
+        lock.lock();
+        try {
+            return nrWorkers;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "pool " + id + (isUnbound() ? " unbound" : " cpu=" + cpu) + (highpri ? " highpri" : "");
+    }
+}

@@ -1,0 +1,475 @@
+package io.jworkqueue.internal;
+
+import io.jworkqueue.DelayedWork;
+import io.jworkqueue.Work;
+import io.jworkqueue.Workqueue;
+import io.jworkqueue.WorkqueueFlag;
+import io.jworkqueue.WorkqueueRuntime;
+import io.jworkqueue.WorkqueueStats;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A workqueue, the kernel's {@code workqueue_struct}: flags, max_active, one {@link PoolWorkqueue}
+ * per CPU (bound) or a single one (unbound, ordered), and the flush machinery.
+ *
+ * <h2>Flush colours</h2>
+ * Every queued item is tagged with its pwq's current <em>work colour</em> (16 colours) and
+ * counted in {@code pwq.nrInFlight[colour]} until it finishes or is cancelled. A flusher, under
+ * {@link #flushMutex}, takes the current colour as its own and moves every pwq to the next
+ * colour, so nothing queued afterwards carries its colour. It then waits until the oldest
+ * colour still in flight ({@link #flushColor}) has moved past its own; the flush colour only
+ * advances over colours whose count is zero on every pwq. Items queued after a flush started
+ * never hold it, so a busy workqueue cannot livelock a flusher, and any number of flushers
+ * share the colours. With all 15 spare colours in use a new flusher waits for one to free up
+ * (the kernel's overflow list).
+ *
+ * <p>Completion is signalled cheaply: when a count drops to zero while flushers exist, the pwq
+ * bumps {@link #flushEvents} and signals {@link #flushWait}, a leaf lock never held while
+ * taking another.
+ */
+public final class WorkqueueImpl implements Workqueue {
+    /** {@code WQ_MAX_ACTIVE}. */
+    public static final int MAX_ACTIVE = 2048;
+    /** {@code WQ_DFL_ACTIVE}. */
+    public static final int DFL_ACTIVE = 1024;
+    /** {@code WQ_NAME_LEN} less the terminator. */
+    public static final int MAX_NAME = 32;
+
+    private static final System.Logger LOG = System.getLogger("io.jworkqueue");
+
+    final RuntimeCore runtime; // I
+    private final String name; // I
+    private final Set<WorkqueueFlag> flags; // I
+    private final boolean ordered; // I
+    final boolean unbound; // I
+    final boolean cpuIntensive; // I
+    final boolean freezable; // I
+    final boolean system; // I
+    /** I: per CPU for bound workqueues; one entry for unbound ones. */
+    final PoolWorkqueue[] pwqs;
+
+    private volatile int maxActive;
+    private volatile int nrDrainers;
+    private volatile boolean destroyed;
+
+    // Flush state (F: flushMutex).
+    private final ReentrantLock flushMutex = new ReentrantLock();
+    private final Condition colorFree = flushMutex.newCondition();
+    private int workColor; // F, and copied into each pwq under its pool lock
+    private int flushColor; // F
+    private volatile int nrFlushers;
+    private final AtomicLong flushEvents = new AtomicLong();
+    private final ReentrantLock flushWait = new ReentrantLock();
+    private final Condition flushProgress = flushWait.newCondition();
+
+    WorkqueueImpl(RuntimeCore runtime, String name, Set<WorkqueueFlag> flags, int maxActive,
+                  boolean ordered, boolean system) {
+        this.runtime = runtime;
+        this.name = name;
+        this.ordered = ordered;
+        this.system = system;
+        EnumSet<WorkqueueFlag> f = flags.isEmpty() ? EnumSet.noneOf(WorkqueueFlag.class) : EnumSet.copyOf(flags);
+        if (ordered) {
+            f.add(WorkqueueFlag.UNBOUND);
+        }
+        this.flags = Collections.unmodifiableSet(f);
+        this.unbound = f.contains(WorkqueueFlag.UNBOUND)
+                || (f.contains(WorkqueueFlag.POWER_EFFICIENT) && runtime.config().powerEfficient());
+        this.cpuIntensive = f.contains(WorkqueueFlag.CPU_INTENSIVE);
+        this.freezable = f.contains(WorkqueueFlag.FREEZABLE);
+        this.maxActive = maxActive == 0 ? DFL_ACTIVE : maxActive;
+        boolean highpri = f.contains(WorkqueueFlag.HIGHPRI);
+        boolean frozen = freezable && runtime.isFreezing();
+        int limit = frozen ? 0 : this.maxActive;
+        if (unbound) {
+            pwqs = new PoolWorkqueue[] {new PoolWorkqueue(runtime.unboundPool(highpri), this, limit)};
+        } else {
+            pwqs = new PoolWorkqueue[runtime.cpus()];
+            for (int cpu = 0; cpu < pwqs.length; cpu++) {
+                pwqs[cpu] = new PoolWorkqueue(runtime.boundPool(cpu, highpri), this, limit);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ properties
+
+    @Override public String name() { return name; }
+    @Override public Set<WorkqueueFlag> flags() { return flags; }
+    @Override public int maxActive() { return maxActive; }
+    @Override public boolean isOrdered() { return ordered; }
+    @Override public boolean isDestroyed() { return destroyed; }
+    @Override public WorkqueueRuntime runtime() { return runtime.api(); }
+
+    boolean isDraining() {
+        return nrDrainers > 0;
+    }
+
+    @Override
+    public String toString() {
+        return "Workqueue[" + name + ", flags=" + flags + ", maxActive=" + maxActive
+                + (destroyed ? ", destroyed" : "") + "]";
+    }
+
+    // ------------------------------------------------------------------ argument checks
+
+    int checkCpu(int cpu) {
+        int n = runtime.cpus();
+        if (cpu < 0 || cpu >= n) {
+            throw new IllegalArgumentException("workqueue '" + name + "': cpu " + cpu
+                    + " is out of range [0, " + (n - 1) + "]");
+        }
+        return cpu;
+    }
+
+    static int checkMaxActive(String wq, int maxActive) {
+        if (maxActive < 0 || maxActive > MAX_ACTIVE) {
+            throw new IllegalArgumentException("workqueue '" + wq + "': maxActive " + maxActive
+                    + " is out of range [0, " + MAX_ACTIVE + "] (0 = default " + DFL_ACTIVE + ")");
+        }
+        return maxActive;
+    }
+
+    // ------------------------------------------------------------------ queueing
+
+    @Override
+    public boolean queue(Work w) {
+        Objects.requireNonNull(w, "work");
+        return WorkOps.queueWorkOn(this, -1, w);
+    }
+
+    @Override
+    public boolean queueOn(int cpu, Work w) {
+        checkCpu(cpu);
+        Objects.requireNonNull(w, "work");
+        return WorkOps.queueWorkOn(this, cpu, w);
+    }
+
+    @Override
+    public boolean queueDelayed(DelayedWork w, Duration delay) {
+        Objects.requireNonNull(w, "work");
+        Objects.requireNonNull(delay, "delay");
+        return WorkOps.queueDelayedWorkOn(this, -1, w, delay);
+    }
+
+    @Override
+    public boolean queueDelayedOn(int cpu, DelayedWork w, Duration delay) {
+        checkCpu(cpu);
+        Objects.requireNonNull(w, "work");
+        Objects.requireNonNull(delay, "delay");
+        return WorkOps.queueDelayedWorkOn(this, cpu, w, delay);
+    }
+
+    @Override
+    public boolean modDelayed(DelayedWork w, Duration delay) {
+        Objects.requireNonNull(w, "work");
+        Objects.requireNonNull(delay, "delay");
+        return WorkOps.modDelayedWorkOn(this, -1, w, delay);
+    }
+
+    @Override
+    public boolean modDelayedOn(int cpu, DelayedWork w, Duration delay) {
+        checkCpu(cpu);
+        Objects.requireNonNull(w, "work");
+        Objects.requireNonNull(delay, "delay");
+        return WorkOps.modDelayedWorkOn(this, cpu, w, delay);
+    }
+
+    /** Fails a queue attempt if this workqueue no longer accepts {@code w}; see {@code __queue_work}. */
+    void checkAccepts(Work w, boolean fromTimer) {
+        if (destroyed) {
+            throw new IllegalStateException("workqueue '" + name + "' is destroyed; cannot queue " + w);
+        }
+        if (!fromTimer && nrDrainers > 0 && !isChainedFromCurrent()) {
+            throw new IllegalStateException("workqueue '" + name + "' is draining; only its own items may queue to it, not " + w);
+        }
+    }
+
+    /** {@code is_chained_work}: the calling thread runs an item of this workqueue. */
+    private boolean isChainedFromCurrent() {
+        Worker w = Worker.current();
+        return w != null && w.currentPwq != null && w.currentPwq.wq == this;
+    }
+
+    /** The pwq serving {@code cpu} (-1: the current CPU). */
+    PoolWorkqueue pwqFor(int cpu) {
+        if (unbound) {
+            return pwqs[0];
+        }
+        return pwqs[cpu >= 0 ? cpu : runtime.currentCpu()];
+    }
+
+    // ------------------------------------------------------------------ flush
+
+    /** Throws if the calling thread runs one of this workqueue's items (it would wait for itself). */
+    private void checkNotOwnItem(String what) {
+        Worker w = Worker.current();
+        if (w != null && w.currentPwq != null && w.currentPwq.wq == this) {
+            throw new IllegalStateException(what + " of workqueue '" + name + "' from its own item "
+                    + w.currentWork + " would deadlock");
+        }
+    }
+
+    private static int nextColor(int c) {
+        return (c + 1) % PoolWorkqueue.NR_COLORS;
+    }
+
+    /** Whether colour {@code c} lies in the cyclic range [from, to). */
+    private static boolean inRange(int c, int from, int to) {
+        int n = PoolWorkqueue.NR_COLORS;
+        return Math.floorMod(c - from, n) < Math.floorMod(to - from, n);
+    }
+
+    @Override
+    public void flush() {
+        checkNotOwnItem("flush");
+        flushUnchecked();
+    }
+
+    private void flushUnchecked() {
+        int myColor;
+        flushMutex.lock();
+        try {
+            Waits.await(colorFree, () -> nextColor(workColor) != flushColor);
+            myColor = workColor;
+            workColor = nextColor(workColor);
+            for (PoolWorkqueue pwq : pwqs) {
+                pwq.pool.lock.lock();
+                try {
+                    pwq.workColor = workColor;
+                } finally {
+                    pwq.pool.lock.unlock();
+                }
+            }
+            nrFlushers++;
+        } finally {
+            flushMutex.unlock();
+        }
+        WorkOps.blockingWait(() -> awaitColor(myColor));
+    }
+
+    private void awaitColor(int myColor) {
+        try {
+            while (true) {
+                long seen = flushEvents.get();
+                flushMutex.lock();
+                try {
+                    if (advanceFlushColor(myColor)) {
+                        return;
+                    }
+                } finally {
+                    flushMutex.unlock();
+                }
+                flushWait.lock();
+                try {
+                    Waits.await(flushProgress, () -> flushEvents.get() != seen);
+                } finally {
+                    flushWait.unlock();
+                }
+            }
+        } finally {
+            flushMutex.lock();
+            try {
+                nrFlushers--;
+            } finally {
+                flushMutex.unlock();
+            }
+        }
+    }
+
+    /** F held: moves flushColor past drained colours; true once {@code myColor} is passed. */
+    private boolean advanceFlushColor(int myColor) {
+        boolean moved = false;
+        while (flushColor != workColor && colorIsDrained(flushColor)) {
+            flushColor = nextColor(flushColor);
+            moved = true;
+        }
+        if (moved) {
+            colorFree.signalAll();
+        }
+        return !inRange(myColor, flushColor, workColor);
+    }
+
+    private boolean colorIsDrained(int color) {
+        for (PoolWorkqueue pwq : pwqs) {
+            pwq.pool.lock.lock();
+            try {
+                if (pwq.nrInFlight[color] != 0) {
+                    return false;
+                }
+            } finally {
+                pwq.pool.lock.unlock();
+            }
+        }
+        return true;
+    }
+
+    /** Called by a pwq (its pool lock held) when one of its colour counts drops to zero. */
+    void colorDrained() {
+        if (nrFlushers == 0) {
+            return;
+        }
+        flushEvents.incrementAndGet();
+        flushWait.lock();
+        try {
+            flushProgress.signalAll();
+        } finally {
+            flushWait.unlock();
+        }
+    }
+
+    // ------------------------------------------------------------------ drain / destroy
+
+    @Override
+    public void drain() {
+        checkNotOwnItem("drain");
+        synchronized (this) {
+            nrDrainers++;
+        }
+        try {
+            drainLoop();
+        } finally {
+            synchronized (this) {
+                nrDrainers--;
+            }
+        }
+    }
+
+    private void drainLoop() {
+        for (int round = 1; ; round++) {
+            flushUnchecked();
+            if (isEmpty()) {
+                return;
+            }
+            if (round == 10 || round % 100 == 0) {
+                LOG.log(System.Logger.Level.WARNING, "workqueue ''{0}'': drain is still flushing after {1} rounds (items keep chaining)", name, round);
+            }
+        }
+    }
+
+    /** Whether no pwq has active, inactive or in-flight items. */
+    boolean isEmpty() {
+        for (PoolWorkqueue pwq : pwqs) {
+            pwq.pool.lock.lock();
+            try {
+                if (pwq.nrActive != 0 || !pwq.inactive.isEmpty()) {
+                    return false;
+                }
+            } finally {
+                pwq.pool.lock.unlock();
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public void destroy() {
+        if (system && !runtime.isClosing()) {
+            throw new IllegalStateException("workqueue '" + name + "' is a system workqueue and cannot be destroyed");
+        }
+        checkNotOwnItem("destroy");
+        synchronized (this) {
+            if (destroyed) {
+                return;
+            }
+            nrDrainers++; // stays raised: from now on only chained work may queue
+        }
+        List<DelayedWork> armed = runtime.timers().cancelAll(dw -> Node.targetVolatile(dw) == this);
+        for (DelayedWork dw : armed) {
+            WorkOps.releasePending(dw);
+            LOG.log(System.Logger.Level.WARNING, "workqueue ''{0}'' destroyed with armed delayed work {1}; its timer was cancelled", name, dw);
+        }
+        drainLoop();
+        destroyed = true;
+        runtime.unregister(this);
+    }
+
+    @Override
+    public void close() {
+        destroy();
+    }
+
+    // ------------------------------------------------------------------ max_active, freezer
+
+    @Override
+    public void setMaxActive(int maxActive) {
+        checkMaxActive(name, maxActive);
+        if (ordered) {
+            throw new IllegalStateException("workqueue '" + name + "' is ordered; its maxActive is fixed at 1");
+        }
+        if (destroyed) {
+            throw new IllegalStateException("workqueue '" + name + "' is destroyed");
+        }
+        synchronized (this) {
+            this.maxActive = maxActive == 0 ? DFL_ACTIVE : maxActive;
+            adjustLimits(freezable && runtime.isFreezing());
+        }
+    }
+
+    /** Applies max_active and the freezer to every pwq. */
+    synchronized void adjustLimits(boolean frozen) {
+        for (PoolWorkqueue pwq : pwqs) {
+            pwq.pool.lock.lock();
+            try {
+                pwq.adjustLimit(maxActive, frozen);
+            } finally {
+                pwq.pool.lock.unlock();
+            }
+        }
+    }
+
+    /** Whether any pwq still has active items (the freezer's busy test). */
+    boolean hasActive() {
+        for (PoolWorkqueue pwq : pwqs) {
+            pwq.pool.lock.lock();
+            try {
+                if (pwq.nrActive > 0) {
+                    return true;
+                }
+            } finally {
+                pwq.pool.lock.unlock();
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public boolean isCongested(int cpu) {
+        checkCpu(cpu);
+        PoolWorkqueue pwq = pwqFor(cpu);
+        pwq.pool.lock.lock();
+        try {
+            return pwq.isCongested();
+        } finally {
+            pwq.pool.lock.unlock();
+        }
+    }
+
+    @Override
+    public WorkqueueStats stats() {
+        long started = 0, completed = 0, cpu = 0, intensive = 0, cmw = 0, rpr = 0, mayday = 0, rescued = 0;
+        for (PoolWorkqueue pwq : pwqs) {
+            pwq.pool.lock.lock();
+            try {
+                started += pwq.started;
+                completed += pwq.completed;
+                cpu += pwq.cpuTime;
+                intensive += pwq.cpuIntensive;
+                cmw += pwq.cmWakeup;
+                rpr += pwq.repatriated;
+                mayday += pwq.mayday;
+                rescued += pwq.rescued;
+            } finally {
+                pwq.pool.lock.unlock();
+            }
+        }
+        return new WorkqueueStats(name, started, completed, cpu, intensive, cmw, rpr, mayday, rescued);
+    }
+}

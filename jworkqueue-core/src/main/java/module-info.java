@@ -1,0 +1,11 @@
+/**
+ * jworkqueue: the Linux kernel's concurrency-managed workqueues (cmwq) for the JVM.
+ *
+ * <p>Only {@code io.jworkqueue} is exported; {@code io.jworkqueue.internal} holds the worker pools,
+ * pool workqueues and the timer wheel and may change without notice.
+ */
+module io.jworkqueue {
+    requires java.management;
+
+    exports io.jworkqueue;
+}
