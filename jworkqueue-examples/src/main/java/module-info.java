@@ -1,0 +1,4 @@
+/** A runnable tour of the jworkqueue API. */
+module io.jworkqueue.examples {
+    requires io.jworkqueue;
+}
