@@ -261,6 +261,34 @@ public final class WorkqueueRuntime implements AutoCloseable {
         }
     }
 
+    /**
+     * {@code current_is_workqueue_rescuer()}.
+     *
+     * @return true if the calling thread is a rescuer running an item
+     */
+    public static boolean currentIsRescuer() {
+        return RuntimeCore.currentIsRescuer();
+    }
+
+    // ------------------------------------------------------------------ diagnostics
+
+    /**
+     * {@code show_all_workqueues()}: every workqueue with work (per pool workqueue: active count,
+     * in-flight items with their workers, pending and inactive items, runs of one function folded
+     * as {@code N*fn}), then every busy pool with its workers and idle workers and how long its
+     * worklist has waited. The watchdog logs the same dump with a lockup report.
+     *
+     * @return the dump, one line per entry
+     */
+    public String dump() {
+        return core.dump();
+    }
+
+    /** @return how many workqueue lockups the watchdog has reported so far */
+    public long lockupsReported() {
+        return core.lockupsReported();
+    }
+
     // ------------------------------------------------------------------ lifecycle
 
     /** @return true once {@link #close()} has finished */

@@ -48,6 +48,9 @@ final class PoolWorkqueue {
         nrInFlight[color]++;
         if (inactive.isEmpty() && nrActive < limit) {
             nrActive++;
+            if (pool.worklist.isEmpty()) {
+                pool.worklistFilling();
+            }
             link(work, color, pool.worklist);
             pool.kick();
         } else {
@@ -69,6 +72,9 @@ final class PoolWorkqueue {
         }
         Node.setFlags(work, f & ~INACTIVE);
         nrActive++;
+        if (pool.worklist.isEmpty()) {
+            pool.worklistFilling();
+        }
         pool.moveLinkedWorks(work, pool.worklist);
         pool.kick();
     }

@@ -29,6 +29,10 @@ public final class RuntimeCore {
     /** I: [highpri]. */
     private final WorkerPool[] unbound;
     private final TimerWheel timers; // I
+    private final ConcurrencyMonitor monitor; // I
+    private final InternalTimer watchdogTimer = new InternalTimer(this::watchdogFired);
+    private final java.util.concurrent.atomic.AtomicBoolean watchdogArmed = new java.util.concurrent.atomic.AtomicBoolean();
+    private final java.util.concurrent.ConcurrentHashMap<String, Long> hogReports = new java.util.concurrent.ConcurrentHashMap<>();
     private final IntSupplier locator; // I, may be null
     private final List<WorkqueueImpl> workqueues = new CopyOnWriteArrayList<>();
     private final Object stateLock = new Object();
@@ -51,6 +55,114 @@ public final class RuntimeCore {
             new WorkerPool(this, cpus * 2 + 1, -1, true),
         };
         this.timers = new TimerWheel(config.clock(), WorkOps::timerExpired, "jworkqueue-timer");
+        this.monitor = new ConcurrencyMonitor(this, bound);
+    }
+
+    ConcurrencyMonitor monitor() { return monitor; }
+    long idleTimeoutNanos() { return config.idleWorkerTimeout().toNanos(); }
+
+    // ------------------------------------------------------------------ CPU hogs
+
+    /**
+     * {@code wq_cpu_intensive_report}: logs a function detected as a CPU hog, at most once per
+     * function and minute, suggesting {@code UNBOUND} as the kernel does.
+     */
+    void reportCpuHog(WorkqueueImpl wq, Work work, long cpuNanos) {
+        String fn = work.function().getClass().getName();
+        long now = System.nanoTime();
+        Long last = hogReports.get(fn);
+        if (last != null && now - last < 60_000_000_000L) {
+            return;
+        }
+        hogReports.put(fn, now);
+        LOG.log(System.Logger.Level.INFO, "workqueue ''{0}'': {1} hogged CPU for >{2} ms, consider switching to WQ_UNBOUND",
+                wq.name(), fn, cpuNanos / 1_000_000);
+    }
+
+    // ------------------------------------------------------------------ watchdog
+
+    /** A pool's worklist became non-empty: make sure the watchdog timer runs (cheap when it does). */
+    void watchdogNeeded() {
+        long thresh = config.watchdogThreshold().toNanos();
+        if (thresh > 0 && !watchdogArmed.get() && watchdogArmed.compareAndSet(false, true)) {
+            timers.rearm(watchdogTimer, Math.max(1_000_000L, thresh / 4));
+        }
+    }
+
+    /**
+     * {@code wq_watchdog_timer_fn}: reports every pool whose worklist has waited longer than the
+     * threshold without an item starting, with a dump of busy workqueues and the stacks of that
+     * pool's workers. Re-arms only while some pool has waiting items. Timer thread.
+     */
+    private void watchdogFired() {
+        long thresh = config.watchdogThreshold().toNanos();
+        long now = System.nanoTime();
+        boolean waiting = false;
+        for (WorkerPool p : allPools()) {
+            long stalled = p.stalledNanos(now);
+            if (stalled > 0) {
+                waiting = true;
+            }
+            if (stalled > thresh) {
+                reportLockup(p, stalled);
+                p.touchWatchdog(now);
+            }
+        }
+        if (!waiting) {
+            watchdogArmed.set(false);
+            // A worklist that filled after the scan saw the flag still set and did not arm: look again.
+            for (WorkerPool p : allPools()) {
+                if (p.stalledNanos(now) > 0 || p.stalledNanos(System.nanoTime()) > 0) {
+                    watchdogNeeded();
+                    return;
+                }
+            }
+            return;
+        }
+        timers.rearm(watchdogTimer, Math.max(1_000_000L, thresh / 4));
+    }
+
+    private void reportLockup(WorkerPool p, long stalledNanos) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("workqueue lockup - pool ").append(Dump.poolAttrs(p))
+          .append(" stuck for ").append(stalledNanos / 1_000_000_000L).append("s!\n");
+        sb.append(Dump.busy(this));
+        sb.append(Dump.stacks(p));
+        lockups.incrementAndGet();
+        LOG.log(System.Logger.Level.ERROR, sb.toString());
+    }
+
+    private final java.util.concurrent.atomic.AtomicLong lockups = new java.util.concurrent.atomic.AtomicLong();
+
+    /** @return how many lockups the watchdog has reported */
+    public long lockupsReported() {
+        return lockups.get();
+    }
+
+    /** @return {@code show_all_workqueues()}: busy workqueues and pools, in the kernel's format */
+    public String dump() {
+        return Dump.busy(this);
+    }
+
+    List<WorkerPool> allPools() {
+        List<WorkerPool> l = new ArrayList<>(bound.length + unbound.length);
+        for (WorkerPool p : bound) {
+            l.add(p);
+        }
+        for (WorkerPool p : unbound) {
+            l.add(p);
+        }
+        return l;
+    }
+
+    List<WorkqueueImpl> workqueueImpls() {
+        return List.copyOf(workqueues);
+    }
+
+    /** @return whether the calling thread is a rescuer ({@code current_is_workqueue_rescuer}) */
+    public static boolean currentIsRescuer() {
+        Worker me = Worker.current();
+        return me != null && (me.flags & Worker.RESCUER) != 0;
     }
 
     public WorkqueueRuntime api() { return api; }
@@ -163,7 +275,11 @@ public final class RuntimeCore {
     }
 
     void workerCreationFailed(WorkerPool pool, Throwable t) {
-        LOG.log(System.Logger.Level.WARNING, pool + ": cannot create a worker thread: " + t);
+        LOG.log(System.Logger.Level.WARNING, pool + ": cannot create a worker thread (retrying; rescuers called): " + t);
+    }
+
+    void workerCreationRecovered(WorkerPool pool) {
+        LOG.log(System.Logger.Level.INFO, pool + ": worker threads can be created again");
     }
 
     // ------------------------------------------------------------------ close
@@ -184,6 +300,7 @@ public final class RuntimeCore {
         for (int i = all.size() - 1; i >= 0; i--) {
             all.get(i).destroy();
         }
+        monitor.stop();
         for (DelayedWork dw : timers.close()) {
             WorkOps.releasePending(dw);
         }

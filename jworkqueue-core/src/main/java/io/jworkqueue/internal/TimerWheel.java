@@ -91,25 +91,53 @@ final class TimerWheel {
         lock.lock();
         try {
             if (closed) {
+                if (w instanceof InternalTimer) {
+                    return;
+                }
                 throw new IllegalStateException("runtime is closed");
             }
-            long deadline = deadlineTick(delayNanos);
-            if (armed == 0) {
-                tick = Math.max(tick, nowTick());
+            armLocked(w, delayNanos);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void armLocked(DelayedWork w, long delayNanos) {
+        long deadline = deadlineTick(delayNanos);
+        if (armed == 0) {
+            tick = Math.max(tick, nowTick());
+        }
+        Node.setExpires(w, deadline);
+        insert(w, deadline);
+        Node.setTimerStateVolatile(w, ARMED);
+        armed++;
+        if (thread == null) {
+            thread = new Thread(this::run, threadName);
+            thread.setDaemon(true);
+            wakeTick = deadline;
+            thread.start();
+        } else if (deadline < wakeTick) {
+            wakeTick = deadline;
+            LockSupport.unpark(thread);
+        }
+    }
+
+    /**
+     * {@code mod_timer} for internal timers: arms {@code w}, or moves it if it is already armed.
+     * Unlike {@link #arm} it needs no PENDING ownership; callers serialise on their own lock.
+     */
+    void rearm(InternalTimer w, long delayNanos) {
+        lock.lock();
+        try {
+            if (closed) {
+                return;
             }
-            Node.setExpires(w, deadline);
-            insert(w, deadline);
-            Node.setTimerStateVolatile(w, ARMED);
-            armed++;
-            if (thread == null) {
-                thread = new Thread(this::run, threadName);
-                thread.setDaemon(true);
-                wakeTick = deadline;
-                thread.start();
-            } else if (deadline < wakeTick) {
-                wakeTick = deadline;
-                LockSupport.unpark(thread);
+            if (Node.timerStateVolatile(w) == ARMED) {
+                unlink(w);
+                Node.setTimerStateVolatile(w, IDLE);
+                armed--;
             }
+            armLocked(w, delayNanos);
         } finally {
             lock.unlock();
         }

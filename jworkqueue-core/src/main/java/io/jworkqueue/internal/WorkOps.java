@@ -192,6 +192,10 @@ public final class WorkOps {
 
     /** The timer fired: queue to the recorded target. Runs on the timer thread. */
     static void timerExpired(DelayedWork w) {
+        if (w instanceof InternalTimer t) {
+            t.expired();
+            return;
+        }
         WorkqueueImpl wq = (WorkqueueImpl) Node.targetVolatile(w);
         try {
             queueOwned(wq, Node.targetCpu(w), w, true);

@@ -17,7 +17,8 @@ final class Worker implements Runnable {
     static final int PREP = 1 << 3;
     static final int CPU_INTENSIVE = 1 << 6;
     static final int UNBOUND = 1 << 7;
-    static final int NOT_RUNNING = PREP | CPU_INTENSIVE | UNBOUND;
+    static final int RESCUER = 1 << 8;
+    static final int NOT_RUNNING = PREP | CPU_INTENSIVE | UNBOUND | RESCUER;
 
     private static final ThreadLocal<Worker> CURRENT = new ThreadLocal<>();
 
@@ -26,8 +27,12 @@ final class Worker implements Runnable {
     Thread thread; // I after start
 
     int flags; // L
-    /** L: a blocking hint is in progress (the kernel's worker->sleeping). */
+    /** L: blocked, so not counted in nr_running (the kernel's worker->sleeping): a hint, or detected. */
     boolean sleeping;
+    /** L: {@link #sleeping} was set by the concurrency monitor rather than a hint. */
+    boolean sleepingDetected;
+    /** L: System.nanoTime() when the worker last became idle (for idle culling). */
+    long lastActive;
     /** L: the item being run, its pwq and its flags while queued; null when not running. */
     volatile Work currentWork;
     PoolWorkqueue currentPwq;
@@ -40,9 +45,25 @@ final class Worker implements Runnable {
     // C: CPU-time attribution (see WorkerPool overview).
     long cpuMark, attributedSinceMark;
 
+    // M: the concurrency monitor's samples of this worker (read and written under L by the monitor).
+    Work sampledWork;
+    /** CPU time when the current item started or last woke ({@code current_at}). */
+    long currentAtCpu;
+    long lastSampleCpu;
+    int samplesWithoutProgress;
+
     Worker(WorkerPool pool, int id) {
         this.pool = pool;
         this.id = id;
+    }
+
+    /** Makes {@code w} the calling thread's worker (the rescuer switches between pools); null clears. */
+    static void setCurrent(Worker w) {
+        if (w == null) {
+            CURRENT.remove();
+        } else {
+            CURRENT.set(w);
+        }
     }
 
     /** @return the worker the calling thread is, or null */

@@ -52,6 +52,10 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class WorkerPool {
     private static final int BUSY_HASH_BITS = 6;
+    /** {@code MAX_IDLE_WORKERS_RATIO}. */
+    static final int MAX_IDLE_WORKERS_RATIO = 4;
+    /** {@code MAYDAY_INITIAL_TIMEOUT}, {@code MAYDAY_INTERVAL}. */
+    static final long MAYDAY_INITIAL_NANOS = 10_000_000L, MAYDAY_INTERVAL_NANOS = 100_000_000L;
     private static final long SHORT_ITEM_NANOS = 50_000;
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     private static final boolean CPU_CLOCK = THREADS.isCurrentThreadCpuTimeSupported();
@@ -66,12 +70,21 @@ final class WorkerPool {
     // L: everything below
     final WorkList worklist = new WorkList();
     int nrRunning, nrWorkers, nrIdle;
-    private Worker idleHead;
+    private Worker idleHead, idleTail;
+    /** L: when the pool last started an item, or its worklist last became non-empty (watchdog). */
+    long watchdogTs;
+    /** Culls surplus idle workers ({@code idle_timer}); armed only while there are too many. */
+    private final InternalTimer idleTimer = new InternalTimer(this::idleTimerFired);
+    /** Sends maydays while a worker cannot be created ({@code mayday_timer}). */
+    private final InternalTimer maydayTimer = new InternalTimer(this::maydayTimerFired);
+    private boolean maydayArmed;
     private final Worker[] busyHash = new Worker[1 << BUSY_HASH_BITS];
     private Worker manager;
     private final List<Worker> workers = new ArrayList<>();
     private final BitSet workerIds = new BitSet();
     private boolean closing;
+    /** L: worker creation is failing (logged once per episode). */
+    private boolean creationFailing;
 
     WorkerPool(RuntimeCore runtime, int id, int cpu, boolean highpri) {
         this.runtime = runtime;
@@ -106,6 +119,16 @@ final class WorkerPool {
         return needMoreWorker() && !mayStartWorking();
     }
 
+    /**
+     * {@code too_many_workers}: more than two idle workers, and the idle ones beyond two are at
+     * least a quarter of the busy ones. The manager counts as idle.
+     */
+    boolean tooManyWorkers() {
+        int idle = nrIdle + (manager != null ? 1 : 0);
+        int busy = nrWorkers - idle;
+        return idle > 2 && (idle - 2) * MAX_IDLE_WORKERS_RATIO >= busy;
+    }
+
     // ------------------------------------------------------------------ flags (L)
 
     void setFlags(Worker w, int f) {
@@ -129,12 +152,18 @@ final class WorkerPool {
     private void enterIdle(Worker w) {
         w.flags |= Worker.IDLE;
         nrIdle++;
+        w.lastActive = System.nanoTime();
         w.idlePrev = null;
         w.idleNext = idleHead;
         if (idleHead != null) {
             idleHead.idlePrev = w;
+        } else {
+            idleTail = w;
         }
         idleHead = w;
+        if (tooManyWorkers() && !idleTimer.isTimerArmed() && !closing) {
+            runtime.timers().rearm(idleTimer, runtime.idleTimeoutNanos());
+        }
     }
 
     private void leaveIdle(Worker w) {
@@ -148,10 +177,47 @@ final class WorkerPool {
         } else {
             w.idlePrev.idleNext = w.idleNext;
         }
-        if (w.idleNext != null) {
+        if (w.idleNext == null) {
+            idleTail = w.idlePrev;
+        } else {
             w.idleNext.idlePrev = w.idlePrev;
         }
         w.idleNext = w.idlePrev = null;
+    }
+
+    /**
+     * {@code idle_cull_fn}: while there are too many workers, retires the one idle longest if it
+     * has been idle for the timeout; otherwise re-arms for when it will have been. Timer thread.
+     */
+    private void idleTimerFired() {
+        lock.lock();
+        try {
+            long timeout = runtime.idleTimeoutNanos();
+            while (tooManyWorkers() && idleTail != null && !closing) {
+                Worker oldest = idleTail;
+                long idleFor = System.nanoTime() - oldest.lastActive;
+                if (idleFor < timeout) {
+                    runtime.timers().rearm(idleTimer, timeout - idleFor);
+                    return;
+                }
+                destroyWorker(oldest);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Retires a worker: it leaves the pool's books now and its thread exits when it next wakes. */
+    private void destroyWorker(Worker w) {
+        if ((w.flags & Worker.DIE) != 0) {
+            return;
+        }
+        leaveIdle(w);
+        workers.remove(w);
+        workerIds.clear(w.id);
+        nrWorkers--;
+        w.flags |= Worker.DIE;
+        LockSupport.unpark(w.thread);
     }
 
     /**
@@ -162,17 +228,74 @@ final class WorkerPool {
      */
     boolean kick() {
         if (!needMoreWorker()) {
+            if (nrRunning > 0 && !isUnbound() && !worklist.isEmpty()) {
+                // Items wait behind a running worker: have the monitor check whether it blocks.
+                runtime.monitor().request();
+            }
             return false;
         }
         Worker w = idleHead;
         if (w == null) {
-            if (nrWorkers == 0 && manager == null && !closing) {
-                createWorker();
+            if (nrWorkers == 0 && manager == null && !closing && !createWorker()) {
+                armMayday(MAYDAY_INITIAL_NANOS);
             }
             return false;
         }
         LockSupport.unpark(w.thread);
         return true;
+    }
+
+    /** The worklist is about to become non-empty: start the watchdog clock (L). */
+    void worklistFilling() {
+        watchdogTs = System.nanoTime();
+        runtime.watchdogNeeded();
+    }
+
+    // ------------------------------------------------------------------ mayday (L)
+
+    private void armMayday(long nanos) {
+        if (!closing) {
+            maydayArmed = true;
+            runtime.timers().rearm(maydayTimer, nanos);
+        }
+    }
+
+    private void disarmMayday() {
+        if (maydayArmed) {
+            maydayArmed = false;
+            runtime.timers().cancel(maydayTimer);
+        }
+    }
+
+    /**
+     * {@code pool_mayday_timeout}: a worker is needed but cannot be created. Calls every waiting
+     * item's rescuer and re-arms. With no worker at all (so no manager retrying), also retries
+     * creating the first one. Timer thread.
+     */
+    private void maydayTimerFired() {
+        lock.lock();
+        try {
+            if (!maydayArmed || closing) {
+                return;
+            }
+            if (nrWorkers == 0 && manager == null && needMoreWorker() && createWorker()) {
+                maydayArmed = false;
+                kick();
+                return;
+            }
+            if (needToCreateWorker()) {
+                for (Work work = worklist.first(); work != null; work = worklist.after(work)) {
+                    if (Node.dataVolatile(work) instanceof PoolWorkqueue pwq) {
+                        pwq.wq.sendMayday(pwq);
+                    }
+                }
+                armMayday(MAYDAY_INTERVAL_NANOS);
+            } else {
+                maydayArmed = false;
+            }
+        } finally {
+            lock.unlock();
+        }
     }
 
     // ------------------------------------------------------------------ busy hash (L)
@@ -254,6 +377,7 @@ final class WorkerPool {
         try {
             t = runtime.threadFactory().newThread(w);
             if (t == null) {
+                creationFailed(new IllegalStateException("the thread factory returned null"));
                 return false;
             }
             t.setName(threadName(wid));
@@ -264,14 +388,25 @@ final class WorkerPool {
             w.flags = Worker.PREP | (isUnbound() ? Worker.UNBOUND : 0);
             t.start();
         } catch (RuntimeException | OutOfMemoryError e) {
-            runtime.workerCreationFailed(this, e);
+            creationFailed(e);
             return false;
+        }
+        if (creationFailing) {
+            creationFailing = false;
+            runtime.workerCreationRecovered(this);
         }
         workerIds.set(wid);
         workers.add(w);
         nrWorkers++;
         enterIdle(w);
         return true;
+    }
+
+    private void creationFailed(Throwable e) {
+        if (!creationFailing) {
+            creationFailing = true;
+            runtime.workerCreationFailed(this, e);
+        }
     }
 
     String threadName(int wid) {
@@ -290,16 +425,22 @@ final class WorkerPool {
         manager = w;
         try {
             while (needToCreateWorker() && !closing) {
-                if (!createWorker()) {
-                    // Creation failed: cool down, then retry (CREATE_COOLDOWN).
-                    lock.unlock();
-                    try {
-                        LockSupport.parkNanos(this, runtime.createCooldownNanos());
-                    } finally {
-                        lock.lock();
-                    }
+                if (createWorker()) {
+                    break;
+                }
+                // Creation failed: maydays go out after MAYDAY_INITIAL_TIMEOUT; cool down, retry.
+                if (!maydayArmed) {
+                    armMayday(MAYDAY_INITIAL_NANOS);
+                }
+                lock.unlock();
+                try {
+                    LockSupport.parkNanos(this, runtime.createCooldownNanos());
+                    Thread.interrupted();
+                } finally {
+                    lock.lock();
                 }
             }
+            disarmMayday();
         } finally {
             manager = null;
         }
@@ -312,11 +453,7 @@ final class WorkerPool {
         try {
             while (true) {
                 if ((w.flags & Worker.DIE) != 0) {
-                    leaveIdle(w);
-                    workers.remove(w);
-                    workerIds.clear(w.id);
-                    nrWorkers--;
-                    return;
+                    return; // destroyWorker did the bookkeeping
                 }
                 leaveIdle(w);
                 while (needMoreWorker()) {
@@ -334,6 +471,9 @@ final class WorkerPool {
                     setFlags(w, Worker.PREP);
                     break;
                 }
+                if ((w.flags & Worker.DIE) != 0) {
+                    return;
+                }
                 enterIdle(w);
                 lock.unlock();
                 try {
@@ -348,14 +488,14 @@ final class WorkerPool {
         }
     }
 
-    private void processScheduledWorks(Worker w) {
+    void processScheduledWorks(Worker w) {
         Work work;
         while ((work = w.scheduled.first()) != null) {
             processOneWork(w, work);
         }
     }
 
-    private void startRun(Worker w) {
+    void startRun(Worker w) {
         if (CPU_CLOCK) {
             w.cpuMark = THREADS.getCurrentThreadCpuTime();
             w.attributedSinceMark = 0;
@@ -369,10 +509,10 @@ final class WorkerPool {
         w.currentWork = work;
         w.currentPwq = pwq;
         w.currentFlags = wflags;
+        w.sampledWork = null; // the monitor re-bases its CPU clock for every run, even of the same item
         hashAdd(w, work);
         WorkList.remove(work);
-        boolean cpuIntensive = pwq.wq.cpuIntensive && !isUnbound();
-        if (cpuIntensive) {
+        if (pwq.wq.cpuIntensive && !isUnbound()) {
             setFlags(w, Worker.CPU_INTENSIVE);
         }
         if (needMoreWorker()) {
@@ -386,12 +526,16 @@ final class WorkerPool {
         boolean barrier = work instanceof Barrier;
         if (!barrier) {
             pwq.started++;
+            if ((w.flags & Worker.RESCUER) != 0) {
+                pwq.rescued++;
+            }
         }
+        long t0 = System.nanoTime();
+        watchdogTs = t0;
         lock.unlock();
         long cpu = 0;
         try {
             Thread.interrupted();
-            long t0 = System.nanoTime();
             try {
                 Node.fn(work).run(work);
             } catch (Throwable t) {
@@ -402,8 +546,16 @@ final class WorkerPool {
         } finally {
             lock.lock();
         }
-        if (cpuIntensive) {
-            clearFlags(w, Worker.CPU_INTENSIVE);
+        if (w.sleepingDetected) {
+            // The monitor took this worker out of nr_running while it blocked; it runs again.
+            w.sleepingDetected = false;
+            w.sleeping = false;
+            if ((w.flags & Worker.NOT_RUNNING) == 0) {
+                nrRunning++;
+            }
+        }
+        if ((w.flags & Worker.CPU_INTENSIVE) != 0) {
+            clearFlags(w, Worker.CPU_INTENSIVE); // set by the flag, or by hog detection
         }
         if (!barrier) {
             pwq.completed++;
@@ -436,7 +588,11 @@ final class WorkerPool {
     void workerSleeping(Worker w) {
         lock.lock();
         try {
-            if ((w.flags & Worker.NOT_RUNNING) != 0 || w.sleeping) {
+            if (w.sleeping) {
+                w.sleepingDetected = false; // the hint now owns the state; wq_worker_running restores it
+                return;
+            }
+            if ((w.flags & Worker.NOT_RUNNING) != 0) {
                 return;
             }
             w.sleeping = true;
@@ -465,6 +621,125 @@ final class WorkerPool {
         }
     }
 
+    // ------------------------------------------------------------------ concurrency monitor
+
+    /**
+     * One sample of every worker running an item, by the {@link ConcurrencyMonitor} (the JVM has
+     * no scheduler hook, so sleeping and CPU hogging are observed from outside):
+     * <ul>
+     *   <li>a counted worker whose thread is WAITING, TIMED_WAITING or BLOCKED, or RUNNABLE
+     *       without its CPU time advancing for two samples (blocking native I/O), leaves
+     *       nr_running as if it had slept ({@code wq_worker_sleeping}), and the pool is kicked;</li>
+     *   <li>a detected sleeper that runs again is counted again ({@code wq_worker_running}), and
+     *       its CPU clock for hog detection restarts;</li>
+     *   <li>a counted worker whose item has used more than {@code cpu_intensive_thresh} of CPU
+     *       since it started or last woke becomes CPU_INTENSIVE ({@code wq_worker_tick}).</li>
+     * </ul>
+     *
+     * @return true while the pool still needs watching: items wait behind a running worker, or a
+     *     detected sleeper has not been seen running again
+     */
+    boolean sample(long cpuIntensiveThresholdNanos) {
+        lock.lock();
+        try {
+            boolean sleepers = false;
+            for (Worker w : workers) {
+                Work current = w.currentWork;
+                if (current == null || w.thread == null) {
+                    continue;
+                }
+                boolean counted = (w.flags & Worker.NOT_RUNNING) == 0;
+                if (w.sleeping && !w.sleepingDetected) {
+                    continue; // inside a blocking hint: exact accounting already
+                }
+                long cpuNow = CPU_CLOCK ? THREADS.getThreadCpuTime(w.thread.threadId()) : -1;
+                if (w.sampledWork != current) {
+                    w.sampledWork = current;
+                    w.currentAtCpu = cpuNow;
+                    w.lastSampleCpu = cpuNow;
+                    w.samplesWithoutProgress = 0;
+                }
+                boolean progressed = cpuNow != w.lastSampleCpu;
+                w.samplesWithoutProgress = progressed ? 0 : w.samplesWithoutProgress + 1;
+                w.lastSampleCpu = cpuNow;
+                Thread.State st = w.thread.getState();
+                boolean blocked = st == Thread.State.WAITING || st == Thread.State.TIMED_WAITING
+                        || st == Thread.State.BLOCKED
+                        || (st == Thread.State.RUNNABLE && CPU_CLOCK && w.samplesWithoutProgress >= 2);
+                if (w.sleepingDetected) {
+                    if (!blocked) {
+                        w.sleepingDetected = false;
+                        w.sleeping = false;
+                        w.currentAtCpu = cpuNow;
+                        if (counted) {
+                            nrRunning++;
+                        }
+                    } else {
+                        sleepers = true;
+                    }
+                    continue;
+                }
+                if (!counted) {
+                    continue;
+                }
+                if (blocked) {
+                    w.sleeping = true;
+                    w.sleepingDetected = true;
+                    sleepers = true;
+                    nrRunning--;
+                    if (needMoreWorker() && kick() && w.currentPwq != null) {
+                        w.currentPwq.cmWakeup++;
+                    }
+                } else if (CPU_CLOCK && cpuNow - w.currentAtCpu > cpuIntensiveThresholdNanos) {
+                    setFlags(w, Worker.CPU_INTENSIVE);
+                    if (w.currentPwq != null) {
+                        w.currentPwq.cpuIntensive++;
+                        runtime.reportCpuHog(w.currentPwq.wq, current, cpuNow - w.currentAtCpu);
+                    }
+                    if (needMoreWorker()) {
+                        kick();
+                    }
+                }
+            }
+            return sleepers || (!worklist.isEmpty() && nrRunning > 0);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** @return how long the worklist has waited without an item starting, or 0 if it is empty */
+    long stalledNanos(long now) {
+        lock.lock();
+        try {
+            return worklist.isEmpty() ? 0 : Math.max(0, now - watchdogTs);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Restarts the watchdog clock (after a lockup was reported). */
+    void touchWatchdog(long now) {
+        lock.lock();
+        try {
+            watchdogTs = now;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    List<Worker> workersSnapshotLocked() { // L
+        return new ArrayList<>(workers);
+    }
+
+    List<Worker> workersSnapshot() {
+        lock.lock();
+        try {
+            return new ArrayList<>(workers);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     // ------------------------------------------------------------------ shutdown
 
     /** Tells every worker to exit and waits for their threads. */
@@ -473,10 +748,11 @@ final class WorkerPool {
         lock.lock();
         try {
             closing = true;
-            for (Worker w : workers) {
-                w.flags |= Worker.DIE;
+            disarmMayday();
+            runtime.timers().cancel(idleTimer);
+            for (Worker w : new ArrayList<>(workers)) {
                 threads.add(w.thread);
-                LockSupport.unpark(w.thread);
+                destroyWorker(w);
             }
         } finally {
             lock.unlock();

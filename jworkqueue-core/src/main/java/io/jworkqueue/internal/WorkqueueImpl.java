@@ -55,6 +55,8 @@ public final class WorkqueueImpl implements Workqueue {
     final boolean system; // I
     /** I: per CPU for bound workqueues; one entry for unbound ones. */
     final PoolWorkqueue[] pwqs;
+    /** I: the rescuer of a MEM_RECLAIM workqueue, else null. */
+    final Rescuer rescuer;
 
     private volatile int maxActive;
     private volatile int nrDrainers;
@@ -96,6 +98,15 @@ public final class WorkqueueImpl implements Workqueue {
             for (int cpu = 0; cpu < pwqs.length; cpu++) {
                 pwqs[cpu] = new PoolWorkqueue(runtime.boundPool(cpu, highpri), this, limit);
             }
+        }
+        // Created now, before any memory pressure, so it exists when it is needed.
+        this.rescuer = f.contains(WorkqueueFlag.MEM_RECLAIM) ? new Rescuer(this) : null;
+    }
+
+    /** {@code send_mayday}: asks this workqueue's rescuer to serve {@code pwq} (its pool lock held). */
+    void sendMayday(PoolWorkqueue pwq) {
+        if (rescuer != null) {
+            rescuer.mayday(pwq);
         }
     }
 
@@ -388,6 +399,9 @@ public final class WorkqueueImpl implements Workqueue {
         }
         drainLoop();
         destroyed = true;
+        if (rescuer != null) {
+            rescuer.stop();
+        }
         runtime.unregister(this);
     }
 

@@ -1,0 +1,93 @@
+package io.jworkqueue.internal;
+
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Watches running workers of bound pools for sleeping and CPU hogging, standing in for the
+ * kernel's scheduler hooks ({@code wq_worker_sleeping}, {@code wq_worker_running},
+ * {@code wq_worker_tick}), which the JVM does not have.
+ *
+ * <p>It costs nothing while no pool needs it: the thread parks without a deadline until a pool
+ * kicks it because items wait behind a running worker ({@link #request()}). While needed it
+ * samples every {@link #SAMPLE_NANOS} (see {@link WorkerPool#sample}), so a worker that blocks
+ * is replaced within about a millisecond (two samples for blocking native I/O, which the JVM
+ * reports as RUNNABLE). When no pool needs watching any more, it parks again.
+ */
+final class ConcurrencyMonitor implements Runnable {
+    /** The sampling period while some pool needs watching. */
+    static final long SAMPLE_NANOS = 500_000L;
+
+    private final RuntimeCore runtime;
+    private final WorkerPool[] pools;
+    private final Object startLock = new Object();
+    private Thread thread; // startLock
+    /** True while the thread samples; false once it decided to park. */
+    private volatile boolean active;
+    private volatile boolean stopped;
+
+    ConcurrencyMonitor(RuntimeCore runtime, WorkerPool[] boundPools) {
+        this.runtime = runtime;
+        this.pools = boundPools;
+    }
+
+    /** Asks for sampling; cheap when already sampling. Called with a pool lock held. */
+    void request() {
+        if (active || stopped) {
+            return;
+        }
+        active = true;
+        Thread t;
+        synchronized (startLock) {
+            t = thread;
+            if (t == null) {
+                t = new Thread(this, "jworkqueue-cm");
+                t.setDaemon(true);
+                t.setPriority(Thread.MAX_PRIORITY);
+                thread = t;
+                t.start();
+                return;
+            }
+        }
+        LockSupport.unpark(t);
+    }
+
+    @Override
+    public void run() {
+        long thresh = runtime.config().cpuIntensiveThreshold().toNanos();
+        while (!stopped) {
+            Thread.interrupted();
+            if (sampleAll(thresh)) {
+                LockSupport.parkNanos(this, SAMPLE_NANOS);
+                continue;
+            }
+            active = false;
+            // A request between the sample and the store above saw active == true and did not
+            // unpark; sampling once more catches the item it was for.
+            if (sampleAll(thresh)) {
+                active = true;
+                continue;
+            }
+            LockSupport.park(this);
+        }
+    }
+
+    private boolean sampleAll(long thresh) {
+        boolean needed = false;
+        for (WorkerPool p : pools) {
+            needed |= p.sample(thresh);
+        }
+        return needed;
+    }
+
+    void stop() {
+        stopped = true;
+        Thread t;
+        synchronized (startLock) {
+            t = thread;
+        }
+        if (t != null) {
+            LockSupport.unpark(t);
+            Waits.joinUninterruptibly(t);
+        }
+    }
+}

@@ -1,0 +1,152 @@
+package io.jworkqueue.internal;
+
+import io.jworkqueue.Work;
+import io.jworkqueue.WorkFunction;
+import java.util.List;
+
+/**
+ * Text dumps in the kernel's formats: {@code show_all_workqueues()} (busy workqueues, then busy
+ * pools) for {@code WorkqueueRuntime.dump()} and the watchdog's lockup report.
+ */
+final class Dump {
+    private Dump() {}
+
+    /** A function's name for dumps: its class, lambdas cut at {@code $$Lambda}. */
+    static String fnName(Work w) {
+        if (w instanceof Barrier) {
+            return "wq_barrier_func";
+        }
+        WorkFunction fn = Node.fn(w);
+        String n = fn.getClass().getName();
+        int lambda = n.indexOf("$$Lambda");
+        if (lambda >= 0) {
+            n = n.substring(0, lambda) + "$$Lambda";
+        }
+        int dot = n.lastIndexOf('.');
+        return dot >= 0 ? n.substring(dot + 1) : n;
+    }
+
+    static String poolAttrs(WorkerPool p) {
+        return "cpus=" + (p.isUnbound() ? "0-" + (p.runtime.cpus() - 1) : String.valueOf(p.cpu))
+                + " flags=0x" + (p.isUnbound() ? "4" : "0") + " nice=" + (p.highpri ? "-20" : "0");
+    }
+
+    /** {@code show_all_workqueues}. */
+    static String busy(RuntimeCore rt) {
+        StringBuilder sb = new StringBuilder("Showing busy workqueues and worker pools:\n");
+        for (WorkqueueImpl wq : rt.workqueueImpls()) {
+            StringBuilder body = new StringBuilder();
+            for (PoolWorkqueue pwq : wq.pwqs) {
+                pwqLine(pwq, body);
+            }
+            if (body.length() > 0) {
+                sb.append("workqueue ").append(wq.name()).append(": flags=").append(wq.flags()).append('\n').append(body);
+            }
+        }
+        long now = System.nanoTime();
+        for (WorkerPool p : rt.allPools()) {
+            p.lock.lock();
+            try {
+                boolean busy = !p.worklist.isEmpty() || p.nrWorkers > p.nrIdle;
+                if (!busy) {
+                    continue;
+                }
+                sb.append("pool ").append(p.id).append(": ").append(poolAttrs(p));
+                if (!p.worklist.isEmpty()) {
+                    sb.append(" hung=").append((now - p.watchdogTs) / 1_000_000_000L).append('s');
+                }
+                sb.append(" workers=").append(p.nrWorkers).append(" idle:");
+                for (Worker w : p.workersSnapshotLocked()) {
+                    if ((w.flags & Worker.IDLE) != 0) {
+                        sb.append(' ').append(w.id);
+                    }
+                }
+                sb.append('\n');
+            } finally {
+                p.lock.unlock();
+            }
+        }
+        return sb.toString();
+    }
+
+    private static void pwqLine(PoolWorkqueue pwq, StringBuilder out) {
+        WorkerPool p = pwq.pool;
+        p.lock.lock();
+        try {
+            StringBuilder inflight = new StringBuilder(), pending = new StringBuilder(), inactive = new StringBuilder();
+            for (Worker w : p.workersSnapshotLocked()) {
+                Work cur = w.currentWork;
+                if (cur != null && w.currentPwq == pwq) {
+                    sep(inflight).append(w).append(':').append(fnName(cur));
+                    for (Work s = w.scheduled.first(); s != null; s = w.scheduled.after(s)) {
+                        sep(pending).append(fnName(s));
+                    }
+                }
+            }
+            folded(p.worklist, pwq, pending);
+            folded(pwq.inactive, pwq, inactive);
+            if (inflight.length() == 0 && pending.length() == 0 && inactive.length() == 0) {
+                return;
+            }
+            out.append("  pwq ").append(p.id).append(": ").append(poolAttrs(p))
+               .append(" active=").append(pwq.nrActive).append('/').append(pwq.limit).append('\n');
+            if (inflight.length() > 0) {
+                out.append("    in-flight: ").append(inflight).append('\n');
+            }
+            if (pending.length() > 0) {
+                out.append("    pending: ").append(pending).append('\n');
+            }
+            if (inactive.length() > 0) {
+                out.append("    inactive: ").append(inactive).append('\n');
+            }
+        } finally {
+            p.lock.unlock();
+        }
+    }
+
+    /** Appends the items of {@code pwq} on {@code list}, runs of one function folded as {@code N*fn}. */
+    private static void folded(WorkList list, PoolWorkqueue pwq, StringBuilder out) {
+        String run = null;
+        int count = 0;
+        for (Work w = list.first(); w != null; w = list.after(w)) {
+            if (Node.dataVolatile(w) != pwq) {
+                continue;
+            }
+            String n = fnName(w);
+            if (n.equals(run)) {
+                count++;
+                continue;
+            }
+            flushRun(run, count, out);
+            run = n;
+            count = 1;
+        }
+        flushRun(run, count, out);
+    }
+
+    private static void flushRun(String run, int count, StringBuilder out) {
+        if (run != null) {
+            sep(out).append(count > 1 ? count + "*" : "").append(run);
+        }
+    }
+
+    private static StringBuilder sep(StringBuilder sb) {
+        return sb.length() > 0 ? sb.append(", ") : sb;
+    }
+
+    /** The stacks of a pool's busy workers, for the lockup report. */
+    static String stacks(WorkerPool p) {
+        StringBuilder sb = new StringBuilder();
+        List<Worker> ws = p.workersSnapshot();
+        for (Worker w : ws) {
+            if (w.currentWork == null || w.thread == null) {
+                continue;
+            }
+            sb.append("Stack of ").append(w).append(" running ").append(fnName(w.currentWork)).append(":\n");
+            for (StackTraceElement e : w.thread.getStackTrace()) {
+                sb.append("    at ").append(e).append('\n');
+            }
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,115 @@
+package io.jworkqueue.internal;
+
+import io.jworkqueue.Work;
+import java.util.ArrayDeque;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The rescuer of a {@code MEM_RECLAIM} workqueue, the kernel's {@code rescuer_thread}: one thread
+ * reserved when the workqueue is allocated, so that the workqueue makes progress even when no
+ * new worker thread can be created.
+ *
+ * <p>A pool that cannot create a worker sends a <em>mayday</em> for each waiting item
+ * ({@link WorkqueueImpl#sendMayday}); the rescuer then joins that pool as a worker that never
+ * counts toward its concurrency, takes this workqueue's items off the pool's worklist, runs them
+ * and goes back to waiting. Items it runs are counted as {@code rescued}.
+ */
+final class Rescuer implements Runnable {
+    private final WorkqueueImpl wq;
+    final Thread thread;
+    /** M: pwqs that sent a mayday, each at most once (guarded by this). */
+    private final ArrayDeque<PoolWorkqueue> maydays = new ArrayDeque<>();
+    private volatile boolean stopped;
+
+    Rescuer(WorkqueueImpl wq) {
+        this.wq = wq;
+        Thread t;
+        try {
+            t = wq.runtime.threadFactory().newThread(this);
+        } catch (RuntimeException | OutOfMemoryError e) {
+            throw new IllegalStateException("workqueue '" + wq.name() + "': cannot create its rescuer thread", e);
+        }
+        if (t == null) {
+            throw new IllegalStateException("workqueue '" + wq.name() + "': the thread factory returned null for its rescuer");
+        }
+        t.setName("kworker/R-" + wq.name());
+        t.setDaemon(true);
+        this.thread = t;
+        t.start();
+    }
+
+    /** {@code send_mayday}, called with the pool lock held. */
+    void mayday(PoolWorkqueue pwq) {
+        synchronized (this) {
+            if (maydays.contains(pwq)) {
+                return;
+            }
+            maydays.add(pwq);
+        }
+        pwq.mayday++;
+        LockSupport.unpark(thread);
+    }
+
+    private synchronized PoolWorkqueue nextMayday() {
+        return maydays.poll();
+    }
+
+    @Override
+    public void run() {
+        while (!stopped) {
+            PoolWorkqueue pwq = nextMayday();
+            if (pwq == null) {
+                LockSupport.park(this);
+                Thread.interrupted();
+                continue;
+            }
+            rescue(pwq);
+        }
+    }
+
+    private void rescue(PoolWorkqueue pwq) {
+        WorkerPool pool = pwq.pool;
+        Worker w = new Worker(pool, -1);
+        w.thread = thread;
+        w.flags = Worker.RESCUER;
+        Worker.setCurrent(w);
+        pool.startRun(w);
+        pool.lock.lock();
+        try {
+            // Take this workqueue's items off the worklist (assign_work hands an item that is
+            // already running elsewhere to that worker), then run them.
+            Work work = pool.worklist.first();
+            while (work != null) {
+                Work next = pool.worklist.after(work);
+                if (Node.dataVolatile(work) == pwq) {
+                    pool.assignWork(work, w);
+                    next = pool.worklist.first(); // the move may have taken linked barriers too
+                    while (next != null && Node.dataVolatile(next) != pwq) {
+                        next = pool.worklist.after(next);
+                    }
+                }
+                work = next;
+            }
+            pool.processScheduledWorks(w);
+            // Still short of workers and more of ours waiting: stay on the mayday list.
+            if (pool.needToCreateWorker()) {
+                for (Work x = pool.worklist.first(); x != null; x = pool.worklist.after(x)) {
+                    if (Node.dataVolatile(x) == pwq) {
+                        mayday(pwq);
+                        break;
+                    }
+                }
+            }
+            pool.kick();
+        } finally {
+            pool.lock.unlock();
+            Worker.setCurrent(null);
+        }
+    }
+
+    void stop() {
+        stopped = true;
+        LockSupport.unpark(thread);
+        Waits.joinUninterruptibly(thread);
+    }
+}
