@@ -10,8 +10,9 @@ import java.util.concurrent.locks.LockSupport;
  * <p>It costs nothing while no pool needs it: the thread parks without a deadline until a pool
  * kicks it because items wait behind a running worker ({@link #request()}). While needed it
  * samples every {@link #SAMPLE_NANOS} (see {@link WorkerPool#sample}), so a worker that blocks
- * is replaced within about a millisecond (two samples for blocking native I/O, which the JVM
- * reports as RUNNABLE). When no pool needs watching any more, it parks again.
+ * is replaced within about a millisecond; blocking native I/O, which the JVM reports as
+ * RUNNABLE, is recognised once the thread's CPU clock has stood still for
+ * {@link WorkerPool#NATIVE_BLOCK_NANOS} (3 ms), so that mere preemption does not count. When no pool needs watching any more, it parks again.
  */
 final class ConcurrencyMonitor implements Runnable {
     /** The sampling period while some pool needs watching. */
@@ -67,7 +68,11 @@ final class ConcurrencyMonitor implements Runnable {
                 active = true;
                 continue;
             }
-            LockSupport.park(this);
+            // Re-check the flags: the unpark of request() or stop() may have been used up by a
+            // pool-lock wait inside sampleAll.
+            while (!active && !stopped) {
+                LockSupport.park(this);
+            }
         }
     }
 

@@ -50,7 +50,8 @@ final class Worker implements Runnable {
     /** CPU time when the current item started or last woke ({@code current_at}). */
     long currentAtCpu;
     long lastSampleCpu;
-    int samplesWithoutProgress;
+    /** System.nanoTime() of the last sample that saw the CPU clock advance. */
+    long lastProgressAt;
 
     Worker(WorkerPool pool, int id) {
         this.pool = pool;

@@ -55,6 +55,8 @@ final class WorkerPool {
     /** {@code MAX_IDLE_WORKERS_RATIO}. */
     static final int MAX_IDLE_WORKERS_RATIO = 4;
     /** {@code MAYDAY_INITIAL_TIMEOUT}, {@code MAYDAY_INTERVAL}. */
+    /** How long a RUNNABLE worker's CPU clock must stand still before it counts as blocked. */
+    static final long NATIVE_BLOCK_NANOS = 3_000_000L;
     static final long MAYDAY_INITIAL_NANOS = 10_000_000L, MAYDAY_INTERVAL_NANOS = 100_000_000L;
     private static final long SHORT_ITEM_NANOS = 50_000;
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
@@ -515,9 +517,9 @@ final class WorkerPool {
         if (pwq.wq.cpuIntensive && !isUnbound()) {
             setFlags(w, Worker.CPU_INTENSIVE);
         }
-        if (needMoreWorker()) {
-            kick();
-        }
+        // Wakes another worker if needed; if not, and items wait behind this one, asks the
+        // monitor to watch whether this one blocks.
+        kick();
         // Off the queue: record the pool for non-reentrancy and flush, then drop PENDING. The
         // RMW pairs with the queuer's getAndOr (see WorkOps): a queue that saw PENDING set
         // happened before this, so its writes are visible to the run below.
@@ -628,7 +630,7 @@ final class WorkerPool {
      * no scheduler hook, so sleeping and CPU hogging are observed from outside):
      * <ul>
      *   <li>a counted worker whose thread is WAITING, TIMED_WAITING or BLOCKED, or RUNNABLE
-     *       without its CPU time advancing for two samples (blocking native I/O), leaves
+     *       without its CPU time advancing for 3 ms (blocking native I/O), leaves
      *       nr_running as if it had slept ({@code wq_worker_sleeping}), and the pool is kicked;</li>
      *   <li>a detected sleeper that runs again is counted again ({@code wq_worker_running}), and
      *       its CPU clock for hog detection restarts;</li>
@@ -640,6 +642,7 @@ final class WorkerPool {
      *     detected sleeper has not been seen running again
      */
     boolean sample(long cpuIntensiveThresholdNanos) {
+        List<Object[]> hogs = null;
         lock.lock();
         try {
             boolean sleepers = false;
@@ -653,19 +656,22 @@ final class WorkerPool {
                     continue; // inside a blocking hint: exact accounting already
                 }
                 long cpuNow = CPU_CLOCK ? THREADS.getThreadCpuTime(w.thread.threadId()) : -1;
+                long now = System.nanoTime();
                 if (w.sampledWork != current) {
                     w.sampledWork = current;
                     w.currentAtCpu = cpuNow;
                     w.lastSampleCpu = cpuNow;
-                    w.samplesWithoutProgress = 0;
+                    w.lastProgressAt = now;
+                } else if (cpuNow != w.lastSampleCpu) {
+                    w.lastSampleCpu = cpuNow;
+                    w.lastProgressAt = now;
                 }
-                boolean progressed = cpuNow != w.lastSampleCpu;
-                w.samplesWithoutProgress = progressed ? 0 : w.samplesWithoutProgress + 1;
-                w.lastSampleCpu = cpuNow;
                 Thread.State st = w.thread.getState();
+                // A RUNNABLE thread whose CPU clock stands still is in native blocking I/O, or
+                // merely preempted; only a standstill longer than a scheduler slice counts.
                 boolean blocked = st == Thread.State.WAITING || st == Thread.State.TIMED_WAITING
                         || st == Thread.State.BLOCKED
-                        || (st == Thread.State.RUNNABLE && CPU_CLOCK && w.samplesWithoutProgress >= 2);
+                        || (st == Thread.State.RUNNABLE && CPU_CLOCK && now - w.lastProgressAt >= NATIVE_BLOCK_NANOS);
                 if (w.sleepingDetected) {
                     if (!blocked) {
                         w.sleepingDetected = false;
@@ -692,18 +698,26 @@ final class WorkerPool {
                     }
                 } else if (CPU_CLOCK && cpuNow - w.currentAtCpu > cpuIntensiveThresholdNanos) {
                     setFlags(w, Worker.CPU_INTENSIVE);
-                    if (w.currentPwq != null) {
-                        w.currentPwq.cpuIntensive++;
-                        runtime.reportCpuHog(w.currentPwq.wq, current, cpuNow - w.currentAtCpu);
-                    }
                     if (needMoreWorker()) {
                         kick();
+                    }
+                    if (w.currentPwq != null) {
+                        w.currentPwq.cpuIntensive++;
+                        if (hogs == null) {
+                            hogs = new ArrayList<>(2);
+                        }
+                        hogs.add(new Object[] {w.currentPwq.wq, current, cpuNow - w.currentAtCpu});
                     }
                 }
             }
             return sleepers || (!worklist.isEmpty() && nrRunning > 0);
         } finally {
             lock.unlock();
+            if (hogs != null) { // logged after the pool is unlocked and the next worker woken
+                for (Object[] h : hogs) {
+                    runtime.reportCpuHog((WorkqueueImpl) h[0], (Work) h[1], (Long) h[2]);
+                }
+            }
         }
     }
 
