@@ -126,6 +126,10 @@ public final class WorkOps {
             pool.lock.lock();
         }
         try {
+            if (wq.isDestroyed()) { // destroyed while we were choosing (see WorkqueueImpl.markDestroyed)
+                releasePending(w);
+                wq.checkAccepts(w, fromTimer);
+            }
             pwq.insertNew(w);
         } finally {
             pool.lock.unlock();
