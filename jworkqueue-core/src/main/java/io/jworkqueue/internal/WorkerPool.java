@@ -335,6 +335,10 @@ final class WorkerPool {
                     setFlags(w, Worker.PREP);
                     break;
                 }
+                if ((w.flags & Worker.DIE) != 0) {
+                    // The wake-up that came with DIE may have been used up by lock.lock(); do not park.
+                    continue;
+                }
                 enterIdle(w);
                 lock.unlock();
                 try {
