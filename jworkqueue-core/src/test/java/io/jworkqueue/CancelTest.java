@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
@@ -19,11 +20,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** {@code cancel_work} and {@code cancel_work_sync} (SEMANTICS.md section 4). */
+// The engine's waits are uninterruptible, so the default SAME_THREAD timeout cannot end a hang;
+// run each test on its own thread so that a hang fails the test instead of the whole build.
+@Timeout(value = 30, unit = SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class CancelTest {
 
     private ExecutorService exec;
@@ -41,6 +47,32 @@ class CancelTest {
     void tearDown() throws InterruptedException {
         exec.shutdownNow();
         assertTrue(exec.awaitTermination(10, SECONDS), "helper threads did not end");
+    }
+
+    /**
+     * Starts {@code c} on a helper thread and returns once that thread is parked inside the
+     * library's wait (a flush barrier or a flush condition), or has already returned.
+     */
+    private <T> Future<T> startWaiter(Callable<T> c) {
+        AtomicReference<Thread> th = new AtomicReference<>();
+        Future<T> f = exec.submit(() -> {
+            th.set(Thread.currentThread());
+            return c.call();
+        });
+        awaitTrue(() -> {
+            if (f.isDone()) {
+                return true;
+            }
+            Thread t = th.get();
+            if (t == null) {
+                return false;
+            }
+            Thread.State s = t.getState();
+            Object b = LockSupport.getBlocker(t);
+            return (s == Thread.State.WAITING || s == Thread.State.TIMED_WAITING) && b != null
+                    && (b.getClass().getSimpleName().equals("Barrier") || b.getClass().getName().contains("ConditionObject"));
+        }, "the helper thread to block in the library's wait");
+        return f;
     }
 
     private static WorkqueueRuntime newRuntime() {
@@ -172,6 +204,36 @@ class CancelTest {
     }
 
     @Test
+    void cancel_pendingItemWithFlusherWaiting_flusherReturnsAndItemNeverRuns() throws Exception {
+        try (WorkqueueRuntime rt = newRuntime()) {
+            Workqueue ord = rt.allocOrdered("ord-cancel-fl", Set.of());
+            CountDownLatch started = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            Work blocker = new Work(self -> {
+                started.countDown();
+                assertTrue(release.await(10, SECONDS));
+            });
+            AtomicInteger runs = new AtomicInteger();
+            Work victim = new Work(self -> runs.incrementAndGet());
+            assertTrue(ord.queue(blocker));
+            await(started, "blocker start");
+            try {
+                assertTrue(ord.queue(victim));
+                Future<Boolean> flusher = startWaiter(victim::flush);
+                assertStillBlocked(flusher, "flush of an item waiting behind a blocker");
+                assertTrue(victim.cancel());
+                // the barrier linked behind the cancelled item must still release the flusher
+                assertTrue(flusher.get(10, SECONDS), "the flusher had to wait");
+                assertFalse(victim.isPending());
+            } finally {
+                release.countDown();
+            }
+            ord.flush();
+            assertEquals(0, runs.get(), "the cancelled item must not run");
+        }
+    }
+
+    @Test
     void cancel_runningItemRequeued_returnsTrueAndRequeuedInstanceDoesNotRun() throws Exception {
         try (WorkqueueRuntime rt = newRuntime()) {
             Workqueue wq = rt.alloc("ub-req", Set.of(WorkqueueFlag.UNBOUND), 0);
@@ -221,8 +283,9 @@ class CancelTest {
             } finally {
                 release.countDown();
             }
-            assertTrue(w.flush());
+            wq.flush(); // waits for the running instance, queued before this flush
             assertTrue(finished.get());
+            assertFalse(w.isRunning());
         }
     }
 
@@ -395,7 +458,7 @@ class CancelTest {
             assertTrue(wq.queue(w));
             await(started, "item start");
             AtomicBoolean finishedWhenReturned = new AtomicBoolean();
-            Future<Boolean> f = exec.submit(() -> {
+            Future<Boolean> f = startWaiter(() -> {
                 boolean r = w.cancelSync();
                 finishedWhenReturned.set(finished.get());
                 return r;
@@ -428,7 +491,7 @@ class CancelTest {
             assertTrue(wq.queueOn(0, w));
             await(started, "item start");
             AtomicBoolean finishedWhenReturned = new AtomicBoolean();
-            Future<?> f = exec.submit(() -> {
+            Future<?> f = startWaiter(() -> {
                 w.cancelSync();
                 finishedWhenReturned.set(finished.get());
                 return null;
@@ -462,7 +525,7 @@ class CancelTest {
             });
             assertTrue(wq.queue(w));
             await(started, "item start");
-            Future<Boolean> f = exec.submit(w::cancelSync);
+            Future<Boolean> f = startWaiter(w::cancelSync);
             try {
                 awaitTrue(() -> w.disableDepth() > 0, "cancelSync to disable the item");
                 assertStillBlocked(f, "cancelSync");
@@ -493,6 +556,32 @@ class CancelTest {
         }
     }
 
+    /** A runtime closed right after cancelSync returned must still shut down (no lost worker wake-up). */
+    @Test
+    void cancelSync_thenRuntimeClose_closeReturns() throws Exception {
+        for (int i = 0; i < 300; i++) {
+            WorkqueueRuntime rt = newRuntime();
+            Workqueue wq = rt.alloc("close-after", Set.of(WorkqueueFlag.UNBOUND), 0);
+            CountDownLatch warm = new CountDownLatch(5);
+            Work w = new Work(self -> {
+                warm.countDown();
+                wq.queue(self);
+            });
+            assertTrue(wq.queue(w));
+            await(warm, "warm-up, iteration " + i);
+            w.cancelSync();
+            assertFalse(w.isPending());
+            Future<?> closing = exec.submit(rt::close);
+            try {
+                closing.get(10, SECONDS);
+            } catch (TimeoutException e) {
+                fail("iteration " + i + ": WorkqueueRuntime.close() did not return within 10 s after cancelSync");
+            }
+            assertTrue(rt.isClosed());
+            assertEquals(0, rt.workerCount(), "iteration " + i + ": worker threads left after close");
+        }
+    }
+
     @Test
     void cancelSync_delayedItemWithArmedTimer_returnsTrueAndStopsTimer() {
         try (WorkqueueRuntime rt = newRuntime()) {
@@ -503,9 +592,13 @@ class CancelTest {
             assertFalse(d.isPending());
             assertFalse(d.isTimerArmed());
             assertEquals(0, d.disableDepth());
-            assertTrue(rt.system().queueDelayed(d, Duration.ofMillis(1)));
-            assertTrue(d.flush(), "flush fires the armed timer and waits");
-            assertEquals(1, runs.get());
+            assertTrue(rt.system().queueDelayed(d, Duration.ofHours(1)));
+            // flush fires the armed timer at once and waits for the run. Its return value may be
+            // false if a worker finished the item before the barrier was linked (as in the kernel).
+            d.flush();
+            assertEquals(1, runs.get(), "flush returned before the fired item ran");
+            assertFalse(d.isPending());
+            assertFalse(d.isTimerArmed());
         }
     }
 }

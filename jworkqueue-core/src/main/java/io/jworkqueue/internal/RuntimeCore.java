@@ -255,6 +255,9 @@ public final class RuntimeCore {
 
     public void thaw() {
         synchronized (stateLock) {
+            if (!freezing) {
+                return;
+            }
             freezing = false;
             for (WorkqueueImpl wq : workqueues) {
                 if (wq.freezable) {
@@ -284,7 +287,11 @@ public final class RuntimeCore {
 
     // ------------------------------------------------------------------ close
 
-    /** Destroys every workqueue (running what is queued), stops the timer and every worker. */
+    /**
+     * Destroys every workqueue (running what is queued; a frozen runtime is thawed first so
+     * that nothing waits forever), stops the timer and every worker. A second caller waits
+     * until the first has finished.
+     */
     public void close() {
         Worker me = Worker.current();
         if (me != null && me.pool.runtime == this) {
@@ -292,25 +299,45 @@ public final class RuntimeCore {
         }
         synchronized (stateLock) {
             if (closing) {
+                boolean interrupted = false;
+                while (!closed) {
+                    try {
+                        stateLock.wait();
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
                 return;
             }
             closing = true;
         }
-        List<WorkqueueImpl> all = new ArrayList<>(workqueues);
-        for (int i = all.size() - 1; i >= 0; i--) {
-            all.get(i).destroy();
+        try {
+            if (freezing) {
+                thaw();
+            }
+            List<WorkqueueImpl> all = new ArrayList<>(workqueues);
+            for (int i = all.size() - 1; i >= 0; i--) {
+                all.get(i).destroy();
+            }
+            monitor.stop();
+            for (DelayedWork dw : timers.close()) {
+                WorkOps.releasePending(dw);
+            }
+            for (WorkerPool p : bound) {
+                p.shutdown();
+            }
+            for (WorkerPool p : unbound) {
+                p.shutdown();
+            }
+        } finally {
+            synchronized (stateLock) {
+                closed = true;
+                stateLock.notifyAll();
+            }
         }
-        monitor.stop();
-        for (DelayedWork dw : timers.close()) {
-            WorkOps.releasePending(dw);
-        }
-        for (WorkerPool p : bound) {
-            p.shutdown();
-        }
-        for (WorkerPool p : unbound) {
-            p.shutdown();
-        }
-        closed = true;
     }
 
     /** @return the number of live worker threads over all pools */

@@ -126,6 +126,10 @@ public final class WorkOps {
             pool.lock.lock();
         }
         try {
+            if (wq.isDestroyed()) { // destroyed while we were choosing (see WorkqueueImpl.markDestroyed)
+                releasePending(w);
+                wq.checkAccepts(w, fromTimer);
+            }
             pwq.insertNew(w);
         } finally {
             pool.lock.unlock();
@@ -341,14 +345,18 @@ public final class WorkOps {
 
     public static boolean flush(Work w) {
         checkNotSelf(w, "flush");
+        boolean fired = false;
         if (w instanceof DelayedWork dw && Node.targetVolatile(dw) instanceof WorkqueueImpl t) {
             if (t.runtime.timers().cancel(dw)) {
                 queueOwned(t, Node.targetCpu(dw), dw, true);
+                fired = true;
             } else {
                 TimerWheel.awaitNotFiring(dw);
             }
         }
-        return flushWork(w);
+        // An armed item was pending: report true even if its run finished before the barrier
+        // could be linked (then there is nothing left to wait for).
+        return flushWork(w) | fired;
     }
 
     /** {@code start_flush_work} + wait: links a barrier behind the last instance and waits for it. */

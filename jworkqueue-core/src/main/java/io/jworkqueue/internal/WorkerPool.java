@@ -47,8 +47,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p><b>Locking.</b> One lock per pool (L) guards the worklist, the idle list, the busy hash,
  * every worker's flags and scheduled list, and the pool's pwqs. Lock order: a workqueue's flush
- * mutex, then a pool lock, then the workqueue's flush-wait lock. The work item's state word is
- * atomic and may be changed without any lock.
+ * mutex, then a pool lock, then the workqueue's flush-wait lock or the timer wheel's lock. Only
+ * {@code destroy} holds several pool locks at once, taken in pool-id order. The work item's
+ * state word is atomic and may be changed without any lock.
  */
 final class WorkerPool {
     private static final int BUSY_HASH_BITS = 6;
@@ -474,7 +475,8 @@ final class WorkerPool {
                     break;
                 }
                 if ((w.flags & Worker.DIE) != 0) {
-                    return;
+                    return; // destroyWorker did the bookkeeping; the wake-up that came with DIE
+                    // may have been used up by lock.lock(), so never park again
                 }
                 enterIdle(w);
                 lock.unlock();

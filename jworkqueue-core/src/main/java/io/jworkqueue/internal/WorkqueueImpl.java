@@ -398,11 +398,44 @@ public final class WorkqueueImpl implements Workqueue {
             LOG.log(System.Logger.Level.WARNING, "workqueue ''{0}'' destroyed with armed delayed work {1}; its timer was cancelled", name, dw);
         }
         drainLoop();
-        destroyed = true;
+        markDestroyed();
         if (rescuer != null) {
             rescuer.stop();
         }
         runtime.unregister(this);
+    }
+
+    /**
+     * Sets {@link #destroyed} while holding every pwq's pool lock, once nothing is left: a timer
+     * that fired during the drain (timers may queue to a draining workqueue) re-checks
+     * {@code destroyed} under its pool lock before linking, so it either lands before this and
+     * is drained, or is refused after it.
+     */
+    private void markDestroyed() {
+        while (true) {
+            List<WorkerPool> locked = new java.util.ArrayList<>();
+            try {
+                for (PoolWorkqueue pwq : pwqs) {
+                    if (!locked.contains(pwq.pool)) {
+                        pwq.pool.lock.lock();
+                        locked.add(pwq.pool);
+                    }
+                }
+                boolean empty = true;
+                for (PoolWorkqueue pwq : pwqs) {
+                    empty &= pwq.nrActive == 0 && pwq.inactive.isEmpty();
+                }
+                if (empty) {
+                    destroyed = true;
+                    return;
+                }
+            } finally {
+                for (WorkerPool p : locked) {
+                    p.lock.unlock();
+                }
+            }
+            drainLoop();
+        }
     }
 
     @Override
