@@ -72,8 +72,12 @@ final class Worker implements Runnable {
         return CURRENT.get();
     }
 
+    /** I: the kernel thread id where known (Linux), for telling native blocking from preemption. */
+    volatile int tid = -1;
+
     @Override
     public void run() {
+        tid = NativeThreads.currentTid();
         CURRENT.set(this);
         try {
             pool.workerThread(this);

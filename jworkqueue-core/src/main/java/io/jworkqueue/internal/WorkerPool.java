@@ -669,11 +669,9 @@ final class WorkerPool {
                     w.lastProgressAt = now;
                 }
                 Thread.State st = w.thread.getState();
-                // A RUNNABLE thread whose CPU clock stands still is in native blocking I/O, or
-                // merely preempted; only a standstill longer than a scheduler slice counts.
                 boolean blocked = st == Thread.State.WAITING || st == Thread.State.TIMED_WAITING
                         || st == Thread.State.BLOCKED
-                        || (st == Thread.State.RUNNABLE && CPU_CLOCK && now - w.lastProgressAt >= NATIVE_BLOCK_NANOS);
+                        || (st == Thread.State.RUNNABLE && CPU_CLOCK && nativeBlocked(w, now));
                 if (w.sleepingDetected) {
                     if (!blocked) {
                         w.sleepingDetected = false;
@@ -721,6 +719,22 @@ final class WorkerPool {
                 }
             }
         }
+    }
+
+    /**
+     * A RUNNABLE worker whose CPU clock stands still is either blocked in native code or merely
+     * preempted. Where the kernel's scheduler state is readable it decides at once; elsewhere
+     * only a standstill longer than {@link #NATIVE_BLOCK_NANOS} counts.
+     */
+    private static boolean nativeBlocked(Worker w, long now) {
+        if (w.lastProgressAt == now) {
+            return false; // the clock moved in this very sample
+        }
+        char state = NativeThreads.schedulerState(w.tid);
+        if (state != 0) {
+            return state == 'S' || state == 'D';
+        }
+        return now - w.lastProgressAt >= NATIVE_BLOCK_NANOS;
     }
 
     /** @return how long the worklist has waited without an item starting, or 0 if it is empty */
