@@ -348,37 +348,29 @@ class ErrorsTest {
                     throw new AssertionError("expected test failure: handler throws an error");
                 }).build()) {
             Workqueue wq = rt.alloc("er_badhandler", Set.of(), 0);
-            CountDownLatch gate = new CountDownLatch(1);
-            CountDownLatch gateRunning = new CountDownLatch(1);
-            AtomicReference<Thread> gateThread = new AtomicReference<>();
-            assertTrue(wq.queueOn(0, new Work(self -> {
-                gateThread.set(Thread.currentThread());
-                gateRunning.countDown();
-                assertTrue(gate.await(WAIT_S, TimeUnit.SECONDS));
-            })));
-            assertTrue(gateRunning.await(WAIT_S, TimeUnit.SECONDS));
-            for (int i = 0; i < 2; i++) {
-                assertTrue(wq.queueOn(0, new Work(self -> {
-                    throw new IOException("expected test failure: item");
-                })));
-            }
-            AtomicReference<Thread> nextThread = new AtomicReference<>();
+            // One item that fails twice on the same worker (it requeues itself while running, so
+            // it runs again on that worker), with a handler that throws each time.
+            List<Thread> threads = new CopyOnWriteArrayList<>();
+            Work failing = new Work(self -> {
+                threads.add(Thread.currentThread());
+                if (threads.size() < 2) {
+                    assertTrue(wq.queueOn(0, self));
+                }
+                throw new IOException("expected test failure: item");
+            });
+            assertTrue(wq.queueOn(0, failing));
             CountDownLatch nextRan = new CountDownLatch(1);
-            assertTrue(wq.queueOn(0, new Work(self -> {
-                nextThread.set(Thread.currentThread());
-                nextRan.countDown();
-            })));
-            gate.countDown();
-            assertTrue(nextRan.await(WAIT_S, TimeUnit.SECONDS), "a throwing handler killed the worker");
-            assertSame(gateThread.get(), nextThread.get());
-            assertEquals(2, reported.size());
             wq.flush();
-            assertEquals(4, wq.stats().completed());
-            assertEquals(0, wq.stats().inFlight());
+            assertTrue(wq.queueOn(0, new Work(self -> nextRan.countDown())));
+            assertTrue(nextRan.await(WAIT_S, TimeUnit.SECONDS), "the workqueue stopped after a throwing handler");
+            wq.flush();
+            assertEquals(2, reported.size());
+            assertEquals(2, threads.size());
+            assertSame(threads.get(0), threads.get(1), "the worker did not survive a throwing handler");
+            assertTrue(threads.get(0).isAlive());
+            assertEquals(3, wq.stats().completed());
         }
     }
-
-    // ------------------------------------------------------------------ interrupts
 
     @Test
     void interruptStatus_setByItem_isClearedBeforeNextItem() throws Exception {
