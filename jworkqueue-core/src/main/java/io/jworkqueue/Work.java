@@ -162,8 +162,19 @@ public class Work {
         return WorkOps.current();
     }
 
+    /**
+     * @return the item's class and identity, its function's class (lambdas shortened to
+     *     {@code Outer$$Lambda}) and whether it is pending, e.g. {@code Work@1b6d3586[Tour$$Lambda, pending]}
+     */
     @Override
     public String toString() {
-        return getClass().getSimpleName() + "[" + fn + (isPending() ? ", pending" : "") + "]";
+        String f = fn.getClass().getName();
+        int lambda = f.indexOf("$$Lambda");
+        if (lambda >= 0) {
+            f = f.substring(0, lambda + 8);
+        }
+        f = f.substring(f.lastIndexOf('.') + 1);
+        return getClass().getSimpleName() + "@" + Integer.toHexString(System.identityHashCode(this))
+                + "[" + f + (isPending() ? ", pending" : "") + "]";
     }
 }
