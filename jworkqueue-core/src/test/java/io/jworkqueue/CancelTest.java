@@ -1,6 +1,6 @@
 package io.jworkqueue;
 
-import static java.util.concurrent.TimeUnit.MILLISECONDS;
+import static io.jworkqueue.TestSupport.*;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -8,19 +8,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BooleanSupplier;
-import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -32,76 +27,16 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 30, unit = SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class CancelTest {
 
-    private ExecutorService exec;
+    private Helpers helpers;
 
     @BeforeEach
     void setUp() {
-        exec = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "cancel-test-helper");
-            t.setDaemon(true);
-            return t;
-        });
+        helpers = new Helpers("cancel-test-helper");
     }
 
     @AfterEach
     void tearDown() throws InterruptedException {
-        exec.shutdownNow();
-        assertTrue(exec.awaitTermination(10, SECONDS), "helper threads did not end");
-    }
-
-    /**
-     * Starts {@code c} on a helper thread and returns once that thread is parked inside the
-     * library's wait (a flush barrier or a flush condition), or has already returned.
-     */
-    private <T> Future<T> startWaiter(Callable<T> c) {
-        AtomicReference<Thread> th = new AtomicReference<>();
-        Future<T> f = exec.submit(() -> {
-            th.set(Thread.currentThread());
-            return c.call();
-        });
-        awaitTrue(() -> {
-            if (f.isDone()) {
-                return true;
-            }
-            Thread t = th.get();
-            if (t == null) {
-                return false;
-            }
-            Thread.State s = t.getState();
-            Object b = LockSupport.getBlocker(t);
-            return (s == Thread.State.WAITING || s == Thread.State.TIMED_WAITING) && b != null
-                    && (b.getClass().getSimpleName().equals("Barrier") || b.getClass().getName().contains("ConditionObject"));
-        }, "the helper thread to block in the library's wait");
-        return f;
-    }
-
-    private static WorkqueueRuntime newRuntime() {
-        return WorkqueueRuntime.builder().cpus(2).build();
-    }
-
-    /** Waits for a condition that another thread makes true; bounded, fails on timeout. */
-    private static void awaitTrue(BooleanSupplier cond, String what) {
-        long deadline = System.nanoTime() + SECONDS.toNanos(10);
-        while (!cond.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                fail("timed out waiting for: " + what);
-            }
-            Thread.onSpinWait();
-            Thread.yield();
-        }
-    }
-
-    private static void await(CountDownLatch l, String what) throws InterruptedException {
-        assertTrue(l.await(10, SECONDS), "timed out waiting for: " + what);
-    }
-
-    private static void assertStillBlocked(Future<?> f, String what) throws Exception {
-        try {
-            f.get(100, MILLISECONDS);
-            fail(what + " returned while it should still wait");
-        } catch (TimeoutException expected) {
-            // still waiting, as it should
-        }
+        helpers.close();
     }
 
     // ------------------------------------------------------------------ cancel()
@@ -140,18 +75,11 @@ class CancelTest {
     void cancel_itemInactiveBehindBlockerOnOrderedQueue_returnsTrueAndItemNeverRuns() throws Exception {
         try (WorkqueueRuntime rt = newRuntime()) {
             Workqueue ord = rt.allocOrdered("ord-cancel", Set.of());
-            CountDownLatch started = new CountDownLatch(1);
-            CountDownLatch release = new CountDownLatch(1);
-            Work blocker = new Work(self -> {
-                started.countDown();
-                assertTrue(release.await(10, SECONDS));
-            });
             AtomicInteger victimRuns = new AtomicInteger();
             AtomicInteger afterRuns = new AtomicInteger();
             Work victim = new Work(self -> victimRuns.incrementAndGet());
             Work after = new Work(self -> afterRuns.incrementAndGet());
-            assertTrue(ord.queue(blocker));
-            await(started, "blocker start");
+            Blocker blocker = startBlocker(ord);
             assertTrue(ord.queue(victim));
             assertTrue(ord.queue(after));
             assertTrue(victim.isPending());
@@ -161,7 +89,7 @@ class CancelTest {
             assertFalse(victim.isPending());
             assertFalse(victim.cancel(), "second cancel finds nothing pending");
 
-            release.countDown();
+            blocker.release();
             ord.flush();
             assertEquals(0, victimRuns.get(), "cancelled instance must not run");
             assertEquals(1, afterRuns.get(), "the item behind the cancelled one still runs");
@@ -173,19 +101,12 @@ class CancelTest {
     void cancel_itemInactiveBehindMaxActiveOnUnboundQueue_returnsTrue() throws Exception {
         try (WorkqueueRuntime rt = newRuntime()) {
             Workqueue wq = rt.alloc("ub-max1", Set.of(WorkqueueFlag.UNBOUND), 1);
-            CountDownLatch started = new CountDownLatch(1);
-            CountDownLatch release = new CountDownLatch(1);
-            Work blocker = new Work(self -> {
-                started.countDown();
-                assertTrue(release.await(10, SECONDS));
-            });
             AtomicInteger runs = new AtomicInteger();
             List<Work> waiting = new ArrayList<>();
             for (int i = 0; i < 5; i++) {
                 waiting.add(new Work(self -> runs.incrementAndGet()));
             }
-            assertTrue(wq.queue(blocker));
-            await(started, "blocker start");
+            Blocker blocker = startBlocker(wq);
             for (Work w : waiting) {
                 assertTrue(wq.queue(w));
             }
@@ -194,7 +115,7 @@ class CancelTest {
             assertTrue(waiting.get(4).cancel());
             assertFalse(waiting.get(2).isPending());
             assertTrue(waiting.get(3).isPending(), "neighbours stay queued");
-            release.countDown();
+            blocker.release();
             wq.flush();
             assertEquals(3, runs.get(), "only the three uncancelled items run");
             for (Work w : waiting) {
@@ -207,26 +128,19 @@ class CancelTest {
     void cancel_pendingItemWithFlusherWaiting_flusherReturnsAndItemNeverRuns() throws Exception {
         try (WorkqueueRuntime rt = newRuntime()) {
             Workqueue ord = rt.allocOrdered("ord-cancel-fl", Set.of());
-            CountDownLatch started = new CountDownLatch(1);
-            CountDownLatch release = new CountDownLatch(1);
-            Work blocker = new Work(self -> {
-                started.countDown();
-                assertTrue(release.await(10, SECONDS));
-            });
             AtomicInteger runs = new AtomicInteger();
             Work victim = new Work(self -> runs.incrementAndGet());
-            assertTrue(ord.queue(blocker));
-            await(started, "blocker start");
+            Blocker blocker = startBlocker(ord);
             try {
                 assertTrue(ord.queue(victim));
-                Future<Boolean> flusher = startWaiter(victim::flush);
+                Future<Boolean> flusher = helpers.startWaiter(victim::flush);
                 assertStillBlocked(flusher, "flush of an item waiting behind a blocker");
                 assertTrue(victim.cancel());
                 // the barrier linked behind the cancelled item must still release the flusher
                 assertTrue(flusher.get(10, SECONDS), "the flusher had to wait");
                 assertFalse(victim.isPending());
             } finally {
-                release.countDown();
+                blocker.release();
             }
             ord.flush();
             assertEquals(0, runs.get(), "the cancelled item must not run");
@@ -263,28 +177,20 @@ class CancelTest {
     void cancel_runningOnlyItem_returnsFalseWithoutWaiting() throws Exception {
         try (WorkqueueRuntime rt = newRuntime()) {
             Workqueue wq = rt.alloc("ub-run", Set.of(WorkqueueFlag.UNBOUND), 0);
-            CountDownLatch started = new CountDownLatch(1);
-            CountDownLatch release = new CountDownLatch(1);
-            AtomicBoolean finished = new AtomicBoolean();
-            Work w = new Work(self -> {
-                started.countDown();
-                assertTrue(release.await(10, SECONDS));
-                finished.set(true);
-            });
-            assertTrue(wq.queue(w));
-            await(started, "item start");
+            Blocker running = startBlocker(wq);
+            Work w = running.work;
             try {
                 assertFalse(w.cancel(), "running-only: nothing pending");
                 // cancel returned although the item is still blocked: it did not wait
-                assertFalse(finished.get());
+                assertFalse(running.finished.get());
                 assertTrue(w.isRunning());
                 assertFalse(w.isPending());
                 assertEquals(0, w.disableDepth());
             } finally {
-                release.countDown();
+                running.release();
             }
             wq.flush(); // waits for the running instance, queued before this flush
-            assertTrue(finished.get());
+            assertTrue(running.finished.get());
             assertFalse(w.isRunning());
         }
     }
@@ -326,21 +232,14 @@ class CancelTest {
     void cancelSync_pendingItem_returnsTrueAndItemDoesNotRun() throws Exception {
         try (WorkqueueRuntime rt = newRuntime()) {
             Workqueue ord = rt.allocOrdered("ord-csync", Set.of());
-            CountDownLatch started = new CountDownLatch(1);
-            CountDownLatch release = new CountDownLatch(1);
-            Work blocker = new Work(self -> {
-                started.countDown();
-                assertTrue(release.await(10, SECONDS));
-            });
             AtomicInteger runs = new AtomicInteger();
             Work w = new Work(self -> runs.incrementAndGet());
-            assertTrue(ord.queue(blocker));
-            await(started, "blocker start");
+            Blocker blocker = startBlocker(ord);
             assertTrue(ord.queue(w));
             assertTrue(w.cancelSync(), "pending instance cancelled");
             assertFalse(w.isPending());
             assertEquals(0, w.disableDepth());
-            release.countDown();
+            blocker.release();
             ord.flush();
             assertEquals(0, runs.get());
         }
@@ -421,7 +320,7 @@ class CancelTest {
                 CyclicBarrier start = new CyclicBarrier(threads);
                 List<Future<Boolean>> fs = new ArrayList<>();
                 for (int t = 0; t < threads; t++) {
-                    fs.add(exec.submit(() -> {
+                    fs.add(helpers.submit(() -> {
                         start.await(10, SECONDS);
                         return w.cancelSync();
                     }));
@@ -447,27 +346,19 @@ class CancelTest {
     void cancelSync_runningItem_returnsOnlyAfterItFinishes() throws Exception {
         try (WorkqueueRuntime rt = newRuntime()) {
             Workqueue wq = rt.alloc("ub-wait", Set.of(WorkqueueFlag.UNBOUND), 0);
-            CountDownLatch started = new CountDownLatch(1);
-            CountDownLatch release = new CountDownLatch(1);
-            AtomicBoolean finished = new AtomicBoolean();
-            Work w = new Work(self -> {
-                started.countDown();
-                assertTrue(release.await(10, SECONDS));
-                finished.set(true);
-            });
-            assertTrue(wq.queue(w));
-            await(started, "item start");
+            Blocker running = startBlocker(wq);
+            Work w = running.work;
             AtomicBoolean finishedWhenReturned = new AtomicBoolean();
-            Future<Boolean> f = startWaiter(() -> {
+            Future<Boolean> f = helpers.startWaiter(() -> {
                 boolean r = w.cancelSync();
-                finishedWhenReturned.set(finished.get());
+                finishedWhenReturned.set(running.finished.get());
                 return r;
             });
             try {
                 assertStillBlocked(f, "cancelSync of a running item");
-                assertFalse(finished.get());
+                assertFalse(running.finished.get());
             } finally {
-                release.countDown();
+                running.release();
             }
             assertFalse(f.get(10, SECONDS), "running-only: nothing was pending");
             assertTrue(finishedWhenReturned.get(), "cancelSync returned before the running instance finished");
@@ -491,7 +382,7 @@ class CancelTest {
             assertTrue(wq.queueOn(0, w));
             await(started, "item start");
             AtomicBoolean finishedWhenReturned = new AtomicBoolean();
-            Future<?> f = startWaiter(() -> {
+            Future<?> f = helpers.startWaiter(() -> {
                 w.cancelSync();
                 finishedWhenReturned.set(finished.get());
                 return null;
@@ -525,7 +416,7 @@ class CancelTest {
             });
             assertTrue(wq.queue(w));
             await(started, "item start");
-            Future<Boolean> f = startWaiter(w::cancelSync);
+            Future<Boolean> f = helpers.startWaiter(w::cancelSync);
             try {
                 awaitTrue(() -> w.disableDepth() > 0, "cancelSync to disable the item");
                 assertStillBlocked(f, "cancelSync");
@@ -571,7 +462,7 @@ class CancelTest {
             await(warm, "warm-up, iteration " + i);
             w.cancelSync();
             assertFalse(w.isPending());
-            Future<?> closing = exec.submit(rt::close);
+            Future<?> closing = helpers.submit(rt::close);
             try {
                 closing.get(10, SECONDS);
             } catch (TimeoutException e) {

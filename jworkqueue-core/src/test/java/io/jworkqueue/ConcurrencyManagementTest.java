@@ -1,5 +1,6 @@
 package io.jworkqueue;
 
+import static io.jworkqueue.TestSupport.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.io.IOException;
@@ -42,7 +43,6 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class ConcurrencyManagementTest {
     private static final long MS = 1_000_000L;
-    private static final long WAIT_S = 10;
 
     /** Burns CPU (not sleeping, RUNNABLE with CPU progress) for {@code nanos} of wall time. */
     private static void burn(long nanos) {

@@ -1,5 +1,6 @@
 package io.jworkqueue;
 
+import static io.jworkqueue.TestSupport.*;
 import static org.junit.jupiter.api.Assertions.*;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -17,18 +18,12 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 class DelayedWorkTest {
-    private static final long WAIT_S = 10;
 
-    private static WorkqueueRuntime runtime() {
-        return WorkqueueRuntime.builder().cpus(2).build();
-    }
-
-    private static Workqueue unbound(WorkqueueRuntime rt, String name) {
-        return rt.alloc(name, Set.of(WorkqueueFlag.UNBOUND), 0);
-    }
-
-    private static DelayedWork counting(AtomicInteger runs, CountDownLatch ran) {
-        return new DelayedWork(self -> {
+    /** A delayed item that counts its runs in {@code runs} and counts {@code ran} down on each. */
+    private static final class Counting {
+        final AtomicInteger runs = new AtomicInteger();
+        final CountDownLatch ran = new CountDownLatch(1);
+        final DelayedWork work = new DelayedWork(self -> {
             runs.incrementAndGet();
             ran.countDown();
         });
@@ -38,19 +33,18 @@ class DelayedWorkTest {
 
     @Test
     void queueDelayed_pendingLongTimer_returnsFalseAndKeepsExistingTimer() throws Exception {
-        try (WorkqueueRuntime rt = runtime()) {
-            Workqueue wq = unbound(rt, "dw-keep-long");
-            AtomicInteger runs = new AtomicInteger();
-            CountDownLatch ran = new CountDownLatch(1);
-            DelayedWork w = counting(runs, ran);
+        try (WorkqueueRuntime rt = newRuntime()) {
+            Workqueue wq = unbound(rt, "dw-keep-long", 0);
+            Counting item = new Counting();
+            DelayedWork w = item.work;
             assertTrue(wq.queueDelayed(w, Duration.ofHours(1)), "idle item: armed");
             assertTrue(w.isPending());
             assertTrue(w.isTimerArmed());
             assertFalse(wq.queueDelayed(w, Duration.ofMillis(10)), "already pending");
             long minutes = w.getDelay(TimeUnit.MINUTES);
             assertTrue(minutes >= 59 && minutes <= 60, "the 1 h timer is untouched, remaining " + minutes + " min");
-            assertFalse(ran.await(200, TimeUnit.MILLISECONDS), "the 10 ms request must not have re-armed the timer");
-            assertEquals(0, runs.get());
+            assertFalse(item.ran.await(200, TimeUnit.MILLISECONDS), "the 10 ms request must not have re-armed the timer");
+            assertEquals(0, item.runs.get());
             assertTrue(w.isTimerArmed());
             assertTrue(w.cancel());
         }
@@ -58,32 +52,31 @@ class DelayedWorkTest {
 
     @Test
     void queueDelayed_pendingShortTimer_longerRequestReturnsFalseAndRunsSoon() throws Exception {
-        try (WorkqueueRuntime rt = runtime()) {
-            Workqueue wq = unbound(rt, "dw-keep-short");
-            AtomicInteger runs = new AtomicInteger();
-            CountDownLatch ran = new CountDownLatch(1);
-            DelayedWork w = counting(runs, ran);
+        try (WorkqueueRuntime rt = newRuntime()) {
+            Workqueue wq = unbound(rt, "dw-keep-short", 0);
+            Counting item = new Counting();
+            DelayedWork w = item.work;
             long t0 = System.nanoTime();
             assertTrue(wq.queueDelayed(w, Duration.ofMillis(100)));
             assertFalse(wq.queueDelayed(w, Duration.ofHours(1)));
-            assertTrue(ran.await(WAIT_S, TimeUnit.SECONDS), "the 100 ms timer still fires");
+            assertTrue(item.ran.await(WAIT_S, TimeUnit.SECONDS), "the 100 ms timer still fires");
             assertTrue(System.nanoTime() - t0 >= TimeUnit.MILLISECONDS.toNanos(100));
             w.flush(); // wait for the run to end; the return value is checked elsewhere
-            assertEquals(1, runs.get());
+            assertEquals(1, item.runs.get());
             assertFalse(w.isPending());
             assertFalse(w.isTimerArmed());
             // reusable after it ran
             assertTrue(wq.queueDelayed(w, Duration.ofHours(1)), "an item that ran can be queued again");
             assertTrue(w.isTimerArmed());
             w.flush();
-            assertEquals(2, runs.get());
+            assertEquals(2, item.runs.get());
         }
     }
 
     @Test
     void queueDelayed_zeroOrNegativeDelay_queuesAtOnceWithoutTimer() throws Exception {
-        try (WorkqueueRuntime rt = runtime()) {
-            Workqueue wq = unbound(rt, "dw-zero");
+        try (WorkqueueRuntime rt = newRuntime()) {
+            Workqueue wq = unbound(rt, "dw-zero", 0);
             for (Duration d : List.of(Duration.ZERO, Duration.ofMillis(-5), Duration.ofDays(-1))) {
                 CountDownLatch gate = new CountDownLatch(1);
                 CountDownLatch ran = new CountDownLatch(1);
@@ -103,8 +96,8 @@ class DelayedWorkTest {
 
     @Test
     void queueDelayed_positiveDelay_runsNoEarlierThanDelay() throws Exception {
-        try (WorkqueueRuntime rt = runtime()) {
-            Workqueue wq = unbound(rt, "dw-early");
+        try (WorkqueueRuntime rt = newRuntime()) {
+            Workqueue wq = unbound(rt, "dw-early", 0);
             for (long ms : new long[] {1, 2, 7, 20, 50, 100}) {
                 AtomicLong ranAt = new AtomicLong();
                 CountDownLatch ran = new CountDownLatch(1);
@@ -126,8 +119,8 @@ class DelayedWorkTest {
 
     @Test
     void modDelayed_idleItem_returnsFalseAndArms() throws Exception {
-        try (WorkqueueRuntime rt = runtime()) {
-            Workqueue wq = unbound(rt, "dw-mod-idle");
+        try (WorkqueueRuntime rt = newRuntime()) {
+            Workqueue wq = unbound(rt, "dw-mod-idle", 0);
             DelayedWork w = new DelayedWork(self -> {});
             assertFalse(wq.modDelayed(w, Duration.ofHours(1)), "idle item: false");
             assertTrue(w.isPending());
@@ -140,51 +133,42 @@ class DelayedWorkTest {
 
     @Test
     void modDelayed_armedItem_returnsTrueAndRearmsShorter() throws Exception {
-        try (WorkqueueRuntime rt = runtime()) {
-            Workqueue wq = unbound(rt, "dw-mod-shorter");
-            AtomicInteger runs = new AtomicInteger();
-            CountDownLatch ran = new CountDownLatch(1);
-            DelayedWork w = counting(runs, ran);
+        try (WorkqueueRuntime rt = newRuntime()) {
+            Workqueue wq = unbound(rt, "dw-mod-shorter", 0);
+            Counting item = new Counting();
+            DelayedWork w = item.work;
             assertTrue(wq.queueDelayed(w, Duration.ofHours(1)));
             long t0 = System.nanoTime();
             assertTrue(wq.modDelayed(w, Duration.ofMillis(20)), "pending item: true");
             assertTrue(w.getDelay(TimeUnit.MILLISECONDS) <= 20, "re-armed with the new delay");
-            assertTrue(ran.await(WAIT_S, TimeUnit.SECONDS), "runs after the new, shorter delay");
+            assertTrue(item.ran.await(WAIT_S, TimeUnit.SECONDS), "runs after the new, shorter delay");
             assertTrue(System.nanoTime() - t0 >= TimeUnit.MILLISECONDS.toNanos(20));
             w.flush();
-            assertEquals(1, runs.get());
+            assertEquals(1, item.runs.get());
         }
     }
 
     @Test
     void modDelayed_armedItem_returnsTrueAndRearmsLonger() throws Exception {
-        try (WorkqueueRuntime rt = runtime()) {
-            Workqueue wq = unbound(rt, "dw-mod-longer");
-            AtomicInteger runs = new AtomicInteger();
-            CountDownLatch ran = new CountDownLatch(1);
-            DelayedWork w = counting(runs, ran);
+        try (WorkqueueRuntime rt = newRuntime()) {
+            Workqueue wq = unbound(rt, "dw-mod-longer", 0);
+            Counting item = new Counting();
+            DelayedWork w = item.work;
             assertTrue(wq.queueDelayed(w, Duration.ofMillis(300)));
             assertTrue(wq.modDelayed(w, Duration.ofHours(1)));
             long minutes = w.getDelay(TimeUnit.MINUTES);
             assertTrue(minutes >= 59 && minutes <= 60, "remaining " + minutes);
-            assertFalse(ran.await(500, TimeUnit.MILLISECONDS), "the old 300 ms timer is gone");
-            assertEquals(0, runs.get());
+            assertFalse(item.ran.await(500, TimeUnit.MILLISECONDS), "the old 300 ms timer is gone");
+            assertEquals(0, item.runs.get());
             assertTrue(w.cancel());
         }
     }
 
     @Test
     void modDelayed_queuedItem_returnsTrueAndMovesItBackToTimer() throws Exception {
-        try (WorkqueueRuntime rt = runtime()) {
+        try (WorkqueueRuntime rt = newRuntime()) {
             Workqueue ord = rt.allocOrdered("dw-mod-queued", Set.of());
-            CountDownLatch blockerIn = new CountDownLatch(1);
-            CountDownLatch release = new CountDownLatch(1);
-            Work blocker = new Work(self -> {
-                blockerIn.countDown();
-                assertTrue(release.await(WAIT_S, TimeUnit.SECONDS));
-            });
-            assertTrue(ord.queue(blocker));
-            assertTrue(blockerIn.await(WAIT_S, TimeUnit.SECONDS));
+            Blocker blocker = startBlocker(ord);
             AtomicInteger runs = new AtomicInteger();
             DelayedWork w = new DelayedWork(self -> runs.incrementAndGet());
             assertTrue(ord.queueDelayed(w, Duration.ZERO), "queued behind the blocker");
@@ -193,7 +177,7 @@ class DelayedWorkTest {
             assertTrue(ord.modDelayed(w, Duration.ofHours(1)), "a queued item is pending: true");
             assertTrue(w.isPending());
             assertTrue(w.isTimerArmed(), "taken off the queue and armed");
-            release.countDown();
+            blocker.release();
             ord.flush();
             assertEquals(0, runs.get(), "it was taken off the queue, so it did not run");
             assertTrue(w.isTimerArmed());
@@ -204,31 +188,29 @@ class DelayedWorkTest {
 
     @Test
     void modDelayed_zeroDelay_queuesNow() throws Exception {
-        try (WorkqueueRuntime rt = runtime()) {
-            Workqueue wq = unbound(rt, "dw-mod-zero");
-            AtomicInteger runs = new AtomicInteger();
-            CountDownLatch ran1 = new CountDownLatch(1);
-            DelayedWork idle = counting(runs, ran1);
+        try (WorkqueueRuntime rt = newRuntime()) {
+            Workqueue wq = unbound(rt, "dw-mod-zero", 0);
+            Counting idleItem = new Counting();
+            DelayedWork idle = idleItem.work;
             assertFalse(wq.modDelayed(idle, Duration.ZERO), "idle: false");
             assertFalse(idle.isTimerArmed());
-            assertTrue(ran1.await(WAIT_S, TimeUnit.SECONDS));
+            assertTrue(idleItem.ran.await(WAIT_S, TimeUnit.SECONDS));
 
-            AtomicInteger runs2 = new AtomicInteger();
-            CountDownLatch ran2 = new CountDownLatch(1);
-            DelayedWork armed = counting(runs2, ran2);
+            Counting armedItem = new Counting();
+            DelayedWork armed = armedItem.work;
             assertTrue(wq.queueDelayed(armed, Duration.ofHours(1)));
             assertTrue(wq.modDelayed(armed, Duration.ZERO), "armed: true");
             assertFalse(armed.isTimerArmed(), "the timer was stopped");
-            assertTrue(ran2.await(WAIT_S, TimeUnit.SECONDS), "runs now instead of in an hour");
+            assertTrue(armedItem.ran.await(WAIT_S, TimeUnit.SECONDS), "runs now instead of in an hour");
             armed.flush();
-            assertEquals(1, runs2.get());
+            assertEquals(1, armedItem.runs.get());
         }
     }
 
     @Test
     void modDelayed_repeatedEvents_debounceRunsOnceAfterLastCall() throws Exception {
-        try (WorkqueueRuntime rt = runtime()) {
-            Workqueue wq = unbound(rt, "dw-debounce");
+        try (WorkqueueRuntime rt = newRuntime()) {
+            Workqueue wq = unbound(rt, "dw-debounce", 0);
             AtomicInteger runs = new AtomicInteger();
             AtomicLong ranAt = new AtomicLong();
             CountDownLatch ran = new CountDownLatch(1);
@@ -269,27 +251,26 @@ class DelayedWorkTest {
 
     @Test
     void cancel_armedItem_returnsTrueAndNeverRuns() throws Exception {
-        try (WorkqueueRuntime rt = runtime()) {
-            Workqueue wq = unbound(rt, "dw-cancel");
-            AtomicInteger runs = new AtomicInteger();
-            CountDownLatch ran = new CountDownLatch(1);
-            DelayedWork w = counting(runs, ran);
+        try (WorkqueueRuntime rt = newRuntime()) {
+            Workqueue wq = unbound(rt, "dw-cancel", 0);
+            Counting item = new Counting();
+            DelayedWork w = item.work;
             assertTrue(wq.queueDelayed(w, Duration.ofMillis(200)));
             assertTrue(w.cancel());
             assertFalse(w.isPending());
             assertFalse(w.isTimerArmed());
             assertEquals(Long.MAX_VALUE, w.getDelay(TimeUnit.MILLISECONDS));
             assertFalse(w.cancel(), "second cancel: nothing pending");
-            assertFalse(ran.await(400, TimeUnit.MILLISECONDS), "a cancelled timer never runs");
-            assertEquals(0, runs.get());
+            assertFalse(item.ran.await(400, TimeUnit.MILLISECONDS), "a cancelled timer never runs");
+            assertEquals(0, item.runs.get());
             assertTrue(wq.queueDelayed(w, Duration.ofMillis(1)), "queueable again after cancel");
-            assertTrue(ran.await(WAIT_S, TimeUnit.SECONDS));
+            assertTrue(item.ran.await(WAIT_S, TimeUnit.SECONDS));
         }
     }
 
     @Test
     void cancel_idleItem_returnsFalse() {
-        try (WorkqueueRuntime rt = runtime()) {
+        try (WorkqueueRuntime rt = newRuntime()) {
             DelayedWork w = new DelayedWork(self -> {});
             assertFalse(w.cancel());
             assertFalse(w.cancelSync());
@@ -300,26 +281,25 @@ class DelayedWorkTest {
 
     @Test
     void cancelSync_armedItem_returnsTrueAndNeverRuns() throws Exception {
-        try (WorkqueueRuntime rt = runtime()) {
-            Workqueue wq = unbound(rt, "dw-cancel-sync");
-            AtomicInteger runs = new AtomicInteger();
-            CountDownLatch ran = new CountDownLatch(1);
-            DelayedWork w = counting(runs, ran);
+        try (WorkqueueRuntime rt = newRuntime()) {
+            Workqueue wq = unbound(rt, "dw-cancel-sync", 0);
+            Counting item = new Counting();
+            DelayedWork w = item.work;
             assertTrue(wq.queueDelayed(w, Duration.ofMillis(200)));
             assertTrue(w.cancelSync());
             assertFalse(w.isPending());
             assertFalse(w.isTimerArmed());
             assertEquals(0, w.disableDepth(), "cancelSync re-enables");
-            assertFalse(ran.await(400, TimeUnit.MILLISECONDS), "a cancelled timer never runs");
-            assertEquals(0, runs.get());
+            assertFalse(item.ran.await(400, TimeUnit.MILLISECONDS), "a cancelled timer never runs");
+            assertEquals(0, item.runs.get());
             assertFalse(w.cancelSync());
         }
     }
 
     @Test
     void flush_armedItem_firesAtOnceAndWaitsForRun() throws Exception {
-        try (WorkqueueRuntime rt = runtime()) {
-            Workqueue wq = unbound(rt, "dw-flush");
+        try (WorkqueueRuntime rt = newRuntime()) {
+            Workqueue wq = unbound(rt, "dw-flush", 0);
             AtomicInteger runs = new AtomicInteger();
             DelayedWork w = new DelayedWork(self -> {
                 Thread.sleep(20); // flush must wait for the whole run
@@ -344,8 +324,8 @@ class DelayedWorkTest {
      */
     @Test
     void flush_armedShortItem_returnsTrueEveryTime() throws Exception {
-        try (WorkqueueRuntime rt = runtime()) {
-            Workqueue wq = unbound(rt, "dw-flush-short");
+        try (WorkqueueRuntime rt = newRuntime()) {
+            Workqueue wq = unbound(rt, "dw-flush-short", 0);
             AtomicInteger runs = new AtomicInteger();
             DelayedWork w = new DelayedWork(self -> runs.incrementAndGet());
             int falses = 0;
@@ -364,7 +344,7 @@ class DelayedWorkTest {
 
     @Test
     void flush_idleItem_returnsFalse() {
-        try (WorkqueueRuntime rt = runtime()) {
+        try (WorkqueueRuntime rt = newRuntime()) {
             DelayedWork w = new DelayedWork(self -> fail("must not run"));
             assertFalse(w.flush());
             assertFalse(w.isPending());
@@ -374,8 +354,8 @@ class DelayedWorkTest {
 
     @Test
     void getDelay_notArmed_returnsMaxValue() throws Exception {
-        try (WorkqueueRuntime rt = runtime()) {
-            Workqueue wq = unbound(rt, "dw-getdelay");
+        try (WorkqueueRuntime rt = newRuntime()) {
+            Workqueue wq = unbound(rt, "dw-getdelay", 0);
             DelayedWork w = new DelayedWork(self -> {});
             assertEquals(Long.MAX_VALUE, w.getDelay(TimeUnit.NANOSECONDS), "never armed");
             assertTrue(wq.queueDelayed(w, Duration.ofSeconds(10)));
@@ -393,7 +373,7 @@ class DelayedWorkTest {
 
     @Test
     void queueDelayedOn_cpu_runsOnThatCpusBoundWorker() throws Exception {
-        try (WorkqueueRuntime rt = runtime()) {
+        try (WorkqueueRuntime rt = newRuntime()) {
             Workqueue bound = rt.alloc("dw-on", Set.of(), 0);
             for (int cpu = 0; cpu < rt.cpus(); cpu++) {
                 for (long ms : new long[] {0, 10}) {
@@ -415,7 +395,7 @@ class DelayedWorkTest {
 
     @Test
     void scheduleDelayed_systemWorkqueue_runsOnSystemWq() throws Exception {
-        try (WorkqueueRuntime rt = runtime()) {
+        try (WorkqueueRuntime rt = newRuntime()) {
             AtomicReference<Work> current = new AtomicReference<>();
             AtomicReference<String> thread = new AtomicReference<>();
             CountDownLatch ran = new CountDownLatch(1);
@@ -454,8 +434,8 @@ class DelayedWorkTest {
         long seed = 0xDE1A7EDL;
         System.out.println("DelayedWorkTest.manyTimers seed=" + seed);
         Random rnd = new Random(seed);
-        try (WorkqueueRuntime rt = runtime()) {
-            Workqueue wq = unbound(rt, "dw-many");
+        try (WorkqueueRuntime rt = newRuntime()) {
+            Workqueue wq = unbound(rt, "dw-many", 0);
             CountDownLatch all = new CountDownLatch(n);
             AtomicInteger runs = new AtomicInteger();
             ConcurrentLinkedQueue<String> early = new ConcurrentLinkedQueue<>();
@@ -492,11 +472,10 @@ class DelayedWorkTest {
 
     @Test
     void destroy_armedItem_cancelsTimerAndItNeverRuns() throws Exception {
-        try (WorkqueueRuntime rt = runtime()) {
-            Workqueue wq = unbound(rt, "dw-destroy");
-            AtomicInteger runs = new AtomicInteger();
-            CountDownLatch ran = new CountDownLatch(1);
-            DelayedWork armed = counting(runs, ran);
+        try (WorkqueueRuntime rt = newRuntime()) {
+            Workqueue wq = unbound(rt, "dw-destroy", 0);
+            Counting armedItem = new Counting();
+            DelayedWork armed = armedItem.work;
             AtomicInteger queuedRuns = new AtomicInteger();
             DelayedWork queued = new DelayedWork(self -> queuedRuns.incrementAndGet());
             assertTrue(wq.queueDelayed(armed, Duration.ofMillis(300)));
@@ -507,13 +486,13 @@ class DelayedWorkTest {
             assertFalse(armed.isPending(), "the armed item is no longer pending");
             assertFalse(armed.isTimerArmed());
             assertEquals(Long.MAX_VALUE, armed.getDelay(TimeUnit.NANOSECONDS));
-            assertFalse(ran.await(500, TimeUnit.MILLISECONDS), "its timer was cancelled");
-            assertEquals(0, runs.get());
+            assertFalse(armedItem.ran.await(500, TimeUnit.MILLISECONDS), "its timer was cancelled");
+            assertEquals(0, armedItem.runs.get());
             assertThrows(IllegalStateException.class, () -> wq.queueDelayed(armed, Duration.ofMillis(1)));
             assertFalse(armed.isPending(), "a refused queue call leaves it not pending");
             // the item itself is reusable elsewhere
             assertTrue(rt.scheduleDelayed(armed, Duration.ofMillis(1)));
-            assertTrue(ran.await(WAIT_S, TimeUnit.SECONDS));
+            assertTrue(armedItem.ran.await(WAIT_S, TimeUnit.SECONDS));
         }
     }
 }

@@ -1,22 +1,16 @@
 package io.jworkqueue;
 
-import static java.util.concurrent.TimeUnit.MILLISECONDS;
+import static io.jworkqueue.TestSupport.*;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.time.Duration;
 import java.util.Set;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,67 +22,16 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 30, unit = SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class DisableTest {
 
-    private ExecutorService exec;
+    private Helpers helpers;
 
     @BeforeEach
     void setUp() {
-        exec = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "disable-test-helper");
-            t.setDaemon(true);
-            return t;
-        });
+        helpers = new Helpers("disable-test-helper");
     }
 
     @AfterEach
     void tearDown() throws InterruptedException {
-        exec.shutdownNow();
-        assertTrue(exec.awaitTermination(10, SECONDS), "helper threads did not end");
-    }
-
-    /** Waits for a condition that another thread makes true; bounded, fails on timeout. */
-    private static void awaitTrue(BooleanSupplier cond, String what) {
-        long deadline = System.nanoTime() + SECONDS.toNanos(10);
-        while (!cond.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                fail("timed out waiting for: " + what);
-            }
-            Thread.onSpinWait();
-            Thread.yield();
-        }
-    }
-
-    /**
-     * Starts {@code c} on a helper thread and returns once that thread is parked inside the
-     * library's wait (a flush barrier or a flush condition), or has already returned.
-     */
-    private <T> Future<T> startWaiter(Callable<T> c) {
-        AtomicReference<Thread> th = new AtomicReference<>();
-        Future<T> f = exec.submit(() -> {
-            th.set(Thread.currentThread());
-            return c.call();
-        });
-        awaitTrue(() -> {
-            if (f.isDone()) {
-                return true;
-            }
-            Thread t = th.get();
-            if (t == null) {
-                return false;
-            }
-            Thread.State s = t.getState();
-            Object b = LockSupport.getBlocker(t);
-            return (s == Thread.State.WAITING || s == Thread.State.TIMED_WAITING) && b != null
-                    && (b.getClass().getSimpleName().equals("Barrier") || b.getClass().getName().contains("ConditionObject"));
-        }, "the helper thread to block in the library's wait");
-        return f;
-    }
-
-    private static WorkqueueRuntime newRuntime() {
-        return WorkqueueRuntime.builder().cpus(2).build();
-    }
-
-    private static void await(CountDownLatch l, String what) throws InterruptedException {
-        assertTrue(l.await(10, SECONDS), "timed out waiting for: " + what);
+        helpers.close();
     }
 
     @Test
@@ -116,16 +59,9 @@ class DisableTest {
     void disable_pendingItem_cancelsItAndReturnsTrue() throws Exception {
         try (WorkqueueRuntime rt = newRuntime()) {
             Workqueue ord = rt.allocOrdered("ord-dis", Set.of());
-            CountDownLatch started = new CountDownLatch(1);
-            CountDownLatch release = new CountDownLatch(1);
-            Work blocker = new Work(self -> {
-                started.countDown();
-                assertTrue(release.await(10, SECONDS));
-            });
             AtomicInteger runs = new AtomicInteger();
             Work w = new Work(self -> runs.incrementAndGet());
-            assertTrue(ord.queue(blocker));
-            await(started, "blocker start");
+            Blocker blocker = startBlocker(ord);
             assertTrue(ord.queue(w));
             assertTrue(w.isPending());
 
@@ -135,7 +71,7 @@ class DisableTest {
             assertFalse(w.disable(), "second disable: nothing pending anymore");
             assertEquals(2, w.disableDepth());
 
-            release.countDown();
+            blocker.release();
             ord.flush();
             assertEquals(0, runs.get(), "the disabled instance must not run");
             assertFalse(w.enable());
@@ -287,32 +223,19 @@ class DisableTest {
     void disableSync_runningItem_returnsOnlyAfterItFinishes() throws Exception {
         try (WorkqueueRuntime rt = newRuntime()) {
             Workqueue wq = rt.alloc("ub-dissync", Set.of(WorkqueueFlag.UNBOUND), 0);
-            CountDownLatch started = new CountDownLatch(1);
-            CountDownLatch release = new CountDownLatch(1);
-            AtomicBoolean finished = new AtomicBoolean();
-            Work w = new Work(self -> {
-                started.countDown();
-                assertTrue(release.await(10, SECONDS));
-                finished.set(true);
-            });
-            assertTrue(wq.queue(w));
-            await(started, "item start");
+            Blocker running = startBlocker(wq);
+            Work w = running.work;
             AtomicBoolean finishedWhenReturned = new AtomicBoolean();
-            Future<Boolean> f = startWaiter(() -> {
+            Future<Boolean> f = helpers.startWaiter(() -> {
                 boolean r = w.disableSync();
-                finishedWhenReturned.set(finished.get());
+                finishedWhenReturned.set(running.finished.get());
                 return r;
             });
             try {
-                try {
-                    f.get(100, MILLISECONDS);
-                    fail("disableSync returned while the item still runs");
-                } catch (TimeoutException expected) {
-                    // still waiting
-                }
-                assertFalse(finished.get());
+                assertStillBlocked(f, "disableSync while the item still runs");
+                assertFalse(running.finished.get());
             } finally {
-                release.countDown();
+                running.release();
             }
             assertFalse(f.get(10, SECONDS), "running only: nothing was pending");
             assertTrue(finishedWhenReturned.get(), "disableSync returned before the running instance finished");
@@ -344,18 +267,13 @@ class DisableTest {
             await(started, "first run");
             assertTrue(wq.queueOn(1, w), "requeue while running");
             AtomicBoolean finishedWhenReturned = new AtomicBoolean();
-            Future<Boolean> f = startWaiter(() -> {
+            Future<Boolean> f = helpers.startWaiter(() -> {
                 boolean r = w.disableSync();
                 finishedWhenReturned.set(firstFinished.get());
                 return r;
             });
             try {
-                try {
-                    f.get(100, MILLISECONDS);
-                    fail("disableSync returned while the item still runs");
-                } catch (TimeoutException expected) {
-                    // still waiting
-                }
+                assertStillBlocked(f, "disableSync while the item still runs");
             } finally {
                 release.countDown();
             }

@@ -1,12 +1,12 @@
 package io.jworkqueue;
 
+import static io.jworkqueue.TestSupport.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -21,12 +21,7 @@ import org.junit.jupiter.api.function.Executable;
 
 /** Bad arguments, failing work functions, interrupts (API.md "Java conventions that hold everywhere"). */
 class ErrorsTest {
-    private static final long WAIT_S = 10;
     private static final Duration D = Duration.ofMillis(10);
-
-    private static WorkqueueRuntime newRuntime() {
-        return WorkqueueRuntime.builder().cpus(2).build();
-    }
 
     private static <T extends Throwable> T assertThrowsMentioning(Class<T> type, Executable call, String... parts) {
         T e = assertThrows(type, call);

@@ -1,6 +1,6 @@
 package io.jworkqueue;
 
-import static java.util.concurrent.TimeUnit.MILLISECONDS;
+import static io.jworkqueue.TestSupport.*;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -8,19 +8,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BooleanSupplier;
-import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -32,75 +26,16 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 30, unit = SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class FlushTest {
 
-    private ExecutorService exec;
+    private Helpers helpers;
 
     @BeforeEach
     void setUp() {
-        exec = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "flush-test-helper");
-            t.setDaemon(true);
-            return t;
-        });
+        helpers = new Helpers("flush-test-helper");
     }
 
     @AfterEach
     void tearDown() throws InterruptedException {
-        exec.shutdownNow();
-        assertTrue(exec.awaitTermination(10, SECONDS), "helper threads did not end");
-    }
-
-    /**
-     * Starts {@code c} on a helper thread and returns once that thread is parked inside the
-     * library's wait (a flush barrier or a flush condition), or has already returned.
-     */
-    private <T> Future<T> startWaiter(Callable<T> c) {
-        AtomicReference<Thread> th = new AtomicReference<>();
-        Future<T> f = exec.submit(() -> {
-            th.set(Thread.currentThread());
-            return c.call();
-        });
-        awaitTrue(() -> {
-            if (f.isDone()) {
-                return true;
-            }
-            Thread t = th.get();
-            if (t == null) {
-                return false;
-            }
-            Thread.State s = t.getState();
-            Object b = LockSupport.getBlocker(t);
-            return (s == Thread.State.WAITING || s == Thread.State.TIMED_WAITING) && b != null
-                    && (b.getClass().getSimpleName().equals("Barrier") || b.getClass().getName().contains("ConditionObject"));
-        }, "the helper thread to block in the library's wait");
-        return f;
-    }
-
-    private static WorkqueueRuntime newRuntime() {
-        return WorkqueueRuntime.builder().cpus(2).build();
-    }
-
-    private static void await(CountDownLatch l, String what) throws InterruptedException {
-        assertTrue(l.await(10, SECONDS), "timed out waiting for: " + what);
-    }
-
-    private static void awaitTrue(BooleanSupplier cond, String what) {
-        long deadline = System.nanoTime() + SECONDS.toNanos(10);
-        while (!cond.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                fail("timed out waiting for: " + what);
-            }
-            Thread.onSpinWait();
-            Thread.yield();
-        }
-    }
-
-    private static void assertStillBlocked(Future<?> f, String what) throws Exception {
-        try {
-            f.get(100, MILLISECONDS);
-            fail(what + " returned while it should still wait");
-        } catch (TimeoutException expected) {
-            // still waiting, as it should
-        }
+        helpers.close();
     }
 
     // ------------------------------------------------------------------ Work.flush()
@@ -122,19 +57,12 @@ class FlushTest {
     void workFlush_queuedItem_returnsTrueAfterItRan() throws Exception {
         try (WorkqueueRuntime rt = newRuntime()) {
             Workqueue ord = rt.allocOrdered("ord-wflush", Set.of());
-            CountDownLatch started = new CountDownLatch(1);
-            CountDownLatch release = new CountDownLatch(1);
-            Work blocker = new Work(self -> {
-                started.countDown();
-                assertTrue(release.await(10, SECONDS));
-            });
             AtomicInteger runs = new AtomicInteger();
             Work w = new Work(self -> runs.incrementAndGet());
-            assertTrue(ord.queue(blocker));
-            await(started, "blocker start");
+            Blocker blocker = startBlocker(ord);
             assertTrue(ord.queue(w));
             AtomicInteger runsWhenReturned = new AtomicInteger(-1);
-            Future<Boolean> f = startWaiter(() -> {
+            Future<Boolean> f = helpers.startWaiter(() -> {
                 boolean r = w.flush();
                 runsWhenReturned.set(runs.get());
                 return r;
@@ -143,7 +71,7 @@ class FlushTest {
                 assertStillBlocked(f, "flush of a queued item");
                 assertEquals(0, runs.get());
             } finally {
-                release.countDown();
+                blocker.release();
             }
             assertTrue(f.get(10, SECONDS), "flush had to wait");
             assertEquals(1, runsWhenReturned.get(), "flush returned before the queued instance ran");
@@ -170,27 +98,19 @@ class FlushTest {
     void workFlush_runningItem_waitsForIt() throws Exception {
         try (WorkqueueRuntime rt = newRuntime()) {
             Workqueue wq = rt.alloc("ub-wflush-run", Set.of(WorkqueueFlag.UNBOUND), 0);
-            CountDownLatch started = new CountDownLatch(1);
-            CountDownLatch release = new CountDownLatch(1);
-            AtomicBoolean finished = new AtomicBoolean();
-            Work w = new Work(self -> {
-                started.countDown();
-                assertTrue(release.await(10, SECONDS));
-                finished.set(true);
-            });
-            assertTrue(wq.queue(w));
-            await(started, "item start");
+            Blocker running = startBlocker(wq);
+            Work w = running.work;
             assertFalse(w.isPending());
             AtomicBoolean finishedWhenReturned = new AtomicBoolean();
-            Future<Boolean> f = startWaiter(() -> {
+            Future<Boolean> f = helpers.startWaiter(() -> {
                 boolean r = w.flush();
-                finishedWhenReturned.set(finished.get());
+                finishedWhenReturned.set(running.finished.get());
                 return r;
             });
             try {
                 assertStillBlocked(f, "flush of a running item");
             } finally {
-                release.countDown();
+                running.release();
             }
             assertTrue(f.get(10, SECONDS), "flush of a running item had to wait");
             assertTrue(finishedWhenReturned.get(), "flush returned before the running instance finished");
@@ -220,7 +140,7 @@ class FlushTest {
             }
             assertTrue(wq.isCongested(0), "the extra items wait on the inactive list");
             AtomicInteger doneWhenReturned = new AtomicInteger(-1);
-            Future<?> f = startWaiter(() -> {
+            Future<?> f = helpers.startWaiter(() -> {
                 wq.flush();
                 doneWhenReturned.set(done.get());
                 return null;
@@ -275,7 +195,7 @@ class FlushTest {
                     assertTrue(wq.queue(chain));
                     awaitTrue(() -> links.get() >= 10, "the chain to get going");
                     for (int i = 0; i < 20; i++) {
-                        Future<?> f = exec.submit(wq::flush);
+                        Future<?> f = helpers.submit(wq::flush);
                         f.get(10, SECONDS); // flush must return although the chain never stops
                         long at = links.get();
                         assertFalse(stop.get());
@@ -310,7 +230,7 @@ class FlushTest {
             List<Future<?>> prod = new ArrayList<>();
             for (int p = 0; p < producers; p++) {
                 Random rnd = new Random(seed + p);
-                prod.add(exec.submit(() -> {
+                prod.add(helpers.submit(() -> {
                     start.await(10, SECONDS);
                     long n = 0;
                     while (producing.get() && n < 200_000) {
@@ -331,7 +251,7 @@ class FlushTest {
             List<Future<Integer>> fl = new ArrayList<>();
             for (int t = 0; t < flushers; t++) {
                 Random rnd = new Random(seed * 31 + t);
-                fl.add(exec.submit(() -> {
+                fl.add(helpers.submit(() -> {
                     start.await(10, SECONDS);
                     int flushes = 0;
                     for (int i = 0; i < FLUSHES; i++) {

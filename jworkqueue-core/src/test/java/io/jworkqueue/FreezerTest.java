@@ -1,5 +1,6 @@
 package io.jworkqueue;
 
+import static io.jworkqueue.TestSupport.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.util.EnumSet;
@@ -14,13 +15,8 @@ import org.junit.jupiter.api.Test;
 
 /** The freezer (SEMANTICS.md section 8): freeze, isFreezeBusy, thaw. */
 class FreezerTest {
-    private static final long WAIT_S = 10;
     /** Bounded wait used only to assert that something does NOT happen. */
     private static final long ABSENCE_MS = 100;
-
-    private static WorkqueueRuntime newRuntime() {
-        return WorkqueueRuntime.builder().cpus(2).build();
-    }
 
     private static Workqueue freezableUnbound(WorkqueueRuntime rt, String name, int maxActive) {
         return rt.alloc(name, EnumSet.of(WorkqueueFlag.UNBOUND, WorkqueueFlag.FREEZABLE), maxActive);

@@ -1,5 +1,6 @@
 package io.jworkqueue;
 
+import static io.jworkqueue.TestSupport.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.time.Duration;
@@ -23,16 +24,7 @@ import org.junit.jupiter.api.Test;
 
 /** Workqueue destroy/drain, runtime close, the global runtime, system and legacy workqueues. */
 class LifecycleTest {
-    private static final long WAIT_S = 10;
     private static final String TIMER_THREAD = "jworkqueue-timer";
-
-    private static WorkqueueRuntime newRuntime() {
-        return WorkqueueRuntime.builder().cpus(2).build();
-    }
-
-    private static Workqueue unbound(WorkqueueRuntime rt, String name, int maxActive) {
-        return rt.alloc(name, Set.of(WorkqueueFlag.UNBOUND), maxActive);
-    }
 
     /** A thread that runs {@code body}, recording what it throws. */
     private static final class Runner {
@@ -77,6 +69,26 @@ class LifecycleTest {
         }
         fail("workqueue '" + wq.name() + "' never started refusing outside queue calls");
         return null;
+    }
+
+    /**
+     * Runs {@code call} inside an item queued on {@code on}, waits for that item, and returns what
+     * the call threw (null if it threw nothing).
+     */
+    private static Throwable thrownInItemOf(Workqueue on, Runnable call) throws InterruptedException {
+        AtomicReference<Throwable> seen = new AtomicReference<>();
+        CountDownLatch done = new CountDownLatch(1);
+        assertTrue(on.queue(new Work(self -> {
+            try {
+                call.run();
+            } catch (Throwable t) {
+                seen.set(t);
+            } finally {
+                done.countDown();
+            }
+        })));
+        assertTrue(done.await(WAIT_S, TimeUnit.SECONDS));
+        return seen.get();
     }
 
     private static Set<Thread> threadsNamed(String name) {
@@ -249,20 +261,9 @@ class LifecycleTest {
     void destroy_fromOwnItem_throwsNamingWorkqueue() throws Exception {
         try (WorkqueueRuntime rt = newRuntime()) {
             Workqueue wq = rt.alloc("lc_selfdestroy", Set.of(), 0);
-            AtomicReference<Throwable> seen = new AtomicReference<>();
-            CountDownLatch done = new CountDownLatch(1);
-            assertTrue(wq.queue(new Work(self -> {
-                try {
-                    wq.destroy();
-                } catch (Throwable t) {
-                    seen.set(t);
-                } finally {
-                    done.countDown();
-                }
-            })));
-            assertTrue(done.await(WAIT_S, TimeUnit.SECONDS));
-            assertInstanceOf(IllegalStateException.class, seen.get());
-            assertTrue(seen.get().getMessage().contains("lc_selfdestroy"), seen.get().getMessage());
+            Throwable seen = thrownInItemOf(wq, () -> wq.destroy());
+            assertInstanceOf(IllegalStateException.class, seen);
+            assertTrue(seen.getMessage().contains("lc_selfdestroy"), seen.getMessage());
             assertFalse(wq.isDestroyed());
         }
     }
@@ -305,21 +306,10 @@ class LifecycleTest {
 
                 // an item of ANOTHER workqueue is not chained work: refused as well
                 Workqueue other = rt.alloc("lc_drain_other", Set.of(), 0);
-                AtomicReference<Throwable> fromOther = new AtomicReference<>();
                 Work target = new Work(self -> fail("must not run"));
-                CountDownLatch otherDone = new CountDownLatch(1);
-                assertTrue(other.queue(new Work(self -> {
-                    try {
-                        wq.queue(target);
-                    } catch (Throwable t) {
-                        fromOther.set(t);
-                    } finally {
-                        otherDone.countDown();
-                    }
-                })));
-                assertTrue(otherDone.await(WAIT_S, TimeUnit.SECONDS));
-                assertInstanceOf(IllegalStateException.class, fromOther.get());
-                assertTrue(fromOther.get().getMessage().contains("lc_drain"), fromOther.get().getMessage());
+                Throwable fromOther = thrownInItemOf(other, () -> wq.queue(target));
+                assertInstanceOf(IllegalStateException.class, fromOther);
+                assertTrue(fromOther.getMessage().contains("lc_drain"), fromOther.getMessage());
                 assertFalse(target.isPending());
                 assertFalse(drainer.done.await(0, TimeUnit.MILLISECONDS), "drain returned before the gate opened");
             } finally {
@@ -452,20 +442,9 @@ class LifecycleTest {
     void drain_fromOwnItem_throwsNamingWorkqueue() throws Exception {
         try (WorkqueueRuntime rt = newRuntime()) {
             Workqueue wq = rt.alloc("lc_selfdrain", Set.of(), 0);
-            AtomicReference<Throwable> seen = new AtomicReference<>();
-            CountDownLatch done = new CountDownLatch(1);
-            assertTrue(wq.queue(new Work(self -> {
-                try {
-                    wq.drain();
-                } catch (Throwable t) {
-                    seen.set(t);
-                } finally {
-                    done.countDown();
-                }
-            })));
-            assertTrue(done.await(WAIT_S, TimeUnit.SECONDS));
-            assertInstanceOf(IllegalStateException.class, seen.get());
-            assertTrue(seen.get().getMessage().contains("lc_selfdrain"), seen.get().getMessage());
+            Throwable seen = thrownInItemOf(wq, () -> wq.drain());
+            assertInstanceOf(IllegalStateException.class, seen);
+            assertTrue(seen.getMessage().contains("lc_selfdrain"), seen.getMessage());
             // the workqueue is not left draining: outside queue calls work again
             CountDownLatch after = new CountDownLatch(1);
             assertTrue(wq.queue(new Work(self -> after.countDown())));

@@ -1,5 +1,6 @@
 package io.jworkqueue;
 
+import static io.jworkqueue.TestSupport.*;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -18,30 +19,6 @@ import org.junit.jupiter.api.Test;
  * the schedule* calls and where items run.
  */
 class QueueingTest {
-
-    private static WorkqueueRuntime newRuntime() {
-        return WorkqueueRuntime.builder().cpus(2).build();
-    }
-
-    /** Gate latches that are opened when a test ends, pass or fail, before its runtime closes. */
-    private static final class Gates implements AutoCloseable {
-        private final java.util.List<CountDownLatch> all = new java.util.concurrent.CopyOnWriteArrayList<>();
-
-        CountDownLatch gate() {
-            CountDownLatch l = new CountDownLatch(1);
-            all.add(l);
-            return l;
-        }
-
-        @Override
-        public void close() {
-            all.forEach(CountDownLatch::countDown);
-        }
-    }
-
-    private static void await(CountDownLatch latch, String what) throws InterruptedException {
-        assertTrue(latch.await(10, SECONDS), "timed out waiting for " + what);
-    }
 
     /**
      * Occupies the single active slot of a max_active 1 workqueue on {@code cpu}, so that anything

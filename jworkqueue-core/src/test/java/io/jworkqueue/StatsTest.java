@@ -1,5 +1,6 @@
 package io.jworkqueue;
 
+import static io.jworkqueue.TestSupport.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.lang.management.ManagementFactory;
@@ -14,12 +15,7 @@ import org.junit.jupiter.api.Test;
 
 /** Workqueue statistics (SEMANTICS.md section 10). */
 class StatsTest {
-    private static final long WAIT_S = 10;
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
-
-    private static WorkqueueRuntime newRuntime() {
-        return WorkqueueRuntime.builder().cpus(2).build();
-    }
 
     @Test
     void stats_afterNItems_startedAndCompletedEqualN() {
