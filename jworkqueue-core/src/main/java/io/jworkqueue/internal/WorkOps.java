@@ -125,6 +125,7 @@ public final class WorkOps {
         } else {
             pool.lock.lock();
         }
+        pool.deferWake = true;
         try {
             if (wq.isDestroyed()) { // destroyed while we were choosing (see WorkqueueImpl.markDestroyed)
                 releasePending(w);
@@ -132,7 +133,7 @@ public final class WorkOps {
             }
             pwq.insertNew(w);
         } finally {
-            pool.lock.unlock();
+            pool.unlockAndWake();
         }
     }
 

@@ -83,6 +83,12 @@ final class WorkerPool {
     private boolean maydayArmed;
     private final Worker[] busyHash = new Worker[1 << BUSY_HASH_BITS];
     private Worker manager;
+    // L: set by a queueing thread while it holds the lock; kick() then leaves the chosen idle
+    // worker in wakeAfterUnlock and unlockAndWake() unparks it once the lock is free. Woken under
+    // the lock, the worker would find the lock held, park again on it (a second context switch)
+    // and allocate an AQS node for the wait: 32 B per queued item (AllocationTest).
+    boolean deferWake;
+    private Thread wakeAfterUnlock;
     private final List<Worker> workers = new ArrayList<>();
     private final BitSet workerIds = new BitSet();
     private boolean closing;
@@ -244,8 +250,27 @@ final class WorkerPool {
             }
             return false;
         }
-        LockSupport.unpark(w.thread);
+        if (deferWake) {
+            wakeAfterUnlock = w.thread;
+        } else {
+            LockSupport.unpark(w.thread);
+        }
         return true;
+    }
+
+    /**
+     * Releases the lock taken by a queueing thread (which set {@link #deferWake}) and then wakes
+     * the worker {@link #kick()} chose, if any. A worker woken late still finds the item: it was
+     * linked before the lock was released, and an unpark before the park is not lost.
+     */
+    void unlockAndWake() {
+        Thread t = wakeAfterUnlock;
+        wakeAfterUnlock = null;
+        deferWake = false;
+        lock.unlock();
+        if (t != null) {
+            LockSupport.unpark(t);
+        }
     }
 
     /** The worklist is about to become non-empty: start the watchdog clock (L). */

@@ -1,0 +1,165 @@
+package io.jworkqueue.benchmarks;
+
+import com.google.common.util.concurrent.MoreExecutors;
+import io.jworkqueue.Work;
+import io.jworkqueue.Workqueue;
+import io.jworkqueue.WorkqueueRuntime;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.util.Set;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+import kotlinx.coroutines.Dispatchers;
+import kotlinx.coroutines.ExecutorsKt;
+import org.openjdk.jmh.annotations.AuxCounters;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Threads;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Many per-entity serial queues: {@value #ENTITIES} serial executors, one per entity, and batches
+ * of {@value #ITEMS} tiny items spread over them round-robin (so every entity gets
+ * {@code ITEMS / ENTITIES} items per batch, in order); one producer waits for each batch. Each
+ * item checks its entity's sequence number. Score: items per second; the secondary result
+ * {@code threads} is the largest number of threads the JVM had above its count before the
+ * competitor was built (sampled after every batch), to check "threads &lt;= 2 x CPUs + a few".
+ *
+ * <table>
+ *   <caption>competitors ({@code impl})</caption>
+ *   <tr><td>{@code wq-ordered}</td><td>{@code runtime.allocOrdered(..)} x {@value #ENTITIES}</td></tr>
+ *   <tr><td>{@code guava-sequential}</td><td>{@code MoreExecutors.newSequentialExecutor(pool)} x
+ *       {@value #ENTITIES} over one {@code ForkJoinPool(cpus)}</td></tr>
+ *   <tr><td>{@code kotlin-limited}</td><td>{@code Dispatchers.getDefault().limitedParallelism(1)} x
+ *       {@value #ENTITIES}, each used through {@code ExecutorsKt.asExecutor}</td></tr>
+ * </table>
+ * Target: {@code wq-ordered} at least 1x the best baseline, with at most 2 x CPUs + a few threads.
+ *
+ * <p>Run: {@code java -jar jworkqueue-benchmarks/target/benchmarks.jar PerEntitySerialBenchmark -f 1 -wi 5 -i 10 -prof gc}
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 5, time = 2)
+@Measurement(iterations = 10, time = 2)
+@Fork(1)
+@Threads(1)
+public class PerEntitySerialBenchmark {
+    static final int ENTITIES = 10_000;
+    static final int ITEMS = 20_000;
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
+    @Param({"wq-ordered", "guava-sequential", "kotlin-limited"})
+    public String impl;
+
+    WorkqueueRuntime runtime;
+    Workqueue[] workqueues;
+    ExecutorService pool;
+    Executor[] executors;
+    int threadsBefore;
+
+    final Completion completion = new Completion();
+    final Work[] items = new Work[ITEMS];
+    final Runnable[] tasks = new Runnable[ITEMS];
+    /** Per entity: the sequence number its next item expects (touched by one item at a time). */
+    final int[] next = new int[ENTITIES];
+    volatile int outOfOrder;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        threadsBefore = THREADS.getThreadCount();
+        switch (impl) {
+            case "wq-ordered" -> {
+                runtime = WorkqueueRuntime.builder().cpus(Executors2.cpus()).build();
+                workqueues = new Workqueue[ENTITIES];
+                for (int e = 0; e < ENTITIES; e++) {
+                    workqueues[e] = runtime.allocOrdered("entity-" + e, Set.of());
+                }
+            }
+            case "guava-sequential" -> {
+                pool = Executors2.forkJoinPool(Executors2.cpus());
+                executors = new Executor[ENTITIES];
+                for (int e = 0; e < ENTITIES; e++) {
+                    executors[e] = MoreExecutors.newSequentialExecutor(pool);
+                }
+            }
+            case "kotlin-limited" -> {
+                executors = new Executor[ENTITIES];
+                for (int e = 0; e < ENTITIES; e++) {
+                    executors[e] = ExecutorsKt.asExecutor(Dispatchers.getDefault().limitedParallelism(1, null));
+                }
+            }
+            default -> throw new IllegalArgumentException(impl);
+        }
+        for (int i = 0; i < ITEMS; i++) {
+            int entity = i % ENTITIES;
+            int seq = i / ENTITIES;
+            Runnable r = () -> {
+                if (next[entity]++ != seq) {
+                    outOfOrder++;
+                }
+                completion.done();
+            };
+            tasks[i] = r;
+            items[i] = new Work(self -> r.run());
+        }
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        Executors2.shutdown(pool);
+        if (runtime != null) {
+            runtime.close();
+        }
+        if (outOfOrder != 0) {
+            throw new AssertionError(impl + ": " + outOfOrder + " items ran out of order");
+        }
+    }
+
+    /** The secondary result: threads the competitor added, the most seen in the iteration. */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.EVENTS)
+    public static class ThreadCount {
+        public long threads;
+
+        @Setup(Level.Iteration)
+        public void reset() {
+            threads = 0;
+        }
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(ITEMS)
+    public void spread(ThreadCount tc) {
+        Completion c = completion;
+        c.reset(ITEMS);
+        java.util.Arrays.fill(next, 0);
+        if (workqueues != null) {
+            Workqueue[] wqs = workqueues;
+            Work[] its = items;
+            for (int i = 0; i < ITEMS; i++) {
+                wqs[i % ENTITIES].queue(its[i]);
+            }
+        } else {
+            Executor[] ex = executors;
+            Runnable[] ts = tasks;
+            for (int i = 0; i < ITEMS; i++) {
+                ex[i % ENTITIES].execute(ts[i]);
+            }
+        }
+        c.await();
+        tc.threads = Math.max(tc.threads, THREADS.getThreadCount() - threadsBefore);
+    }
+}
