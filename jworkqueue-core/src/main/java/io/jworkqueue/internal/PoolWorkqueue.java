@@ -64,8 +64,17 @@ final class PoolWorkqueue {
         list.addLast(work);
     }
 
-    /** Moves an inactive item (and the barriers linked to it) to the worklist. */
+    /** Moves an inactive item (and the barriers linked to it) to the worklist and kicks the pool. */
     void activate(Work work) { // L
+        activate(work, true);
+    }
+
+    /**
+     * As {@link #activate(Work)}; {@code kick} is false when the worker that just finished an
+     * item of this pool activates the next one: it takes it itself ({@code keep_working}), and
+     * waking another worker would only make the two race for it.
+     */
+    private void activate(Work work, boolean kick) { // L
         int f = Node.flags(work);
         if ((f & INACTIVE) == 0) {
             return;
@@ -76,14 +85,20 @@ final class PoolWorkqueue {
             pool.worklistFilling();
         }
         pool.moveLinkedWorks(work, pool.worklist);
-        pool.kick();
+        if (kick) {
+            pool.kick();
+        }
     }
 
     /** Activates waiting items while the limit allows. */
     void activateInactive() { // L
+        activateInactive(true);
+    }
+
+    private void activateInactive(boolean kick) { // L
         Work w;
         while (nrActive < limit && (w = inactive.first()) != null) {
-            activate(w);
+            activate(w, kick);
         }
     }
 
@@ -97,11 +112,12 @@ final class PoolWorkqueue {
      * {@code pwq_dec_nr_in_flight}: an item left the pwq (finished, or was grabbed off a list).
      *
      * @param flags the item's flags while it was queued
+     * @param byWorker true when a worker of this pool finished the item and goes on working
      */
-    void decNrInFlight(int flags) { // L
+    void decNrInFlight(int flags, boolean byWorker) { // L
         if ((flags & INACTIVE) == 0) {
             nrActive--;
-            activateInactive();
+            activateInactive(!byWorker);
         }
         int color = flags & COLOR_MASK;
         if (color != NO_COLOR && --nrInFlight[color] == 0) {

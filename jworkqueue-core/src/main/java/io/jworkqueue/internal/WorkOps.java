@@ -241,7 +241,7 @@ public final class WorkOps {
                     }
                     WorkList.remove(w);
                     Node.setDataVolatile(w, pool);
-                    pwq.decNrInFlight(f);
+                    pwq.decNrInFlight(f, false);
                     return 1;
                 }
             } finally {

@@ -593,7 +593,7 @@ final class WorkerPool {
         hashRemove(w, work);
         w.currentWork = null;
         w.currentPwq = null;
-        pwq.decNrInFlight(wflags);
+        pwq.decNrInFlight(wflags, (w.flags & Worker.RESCUER) == 0);
     }
 
     private static long cpuCharge(Worker w, long wallNanos) {
