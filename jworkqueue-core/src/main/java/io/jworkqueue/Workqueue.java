@@ -161,6 +161,12 @@ public interface Workqueue extends AutoCloseable {
     /** @return a snapshot of the workqueue's statistics counters */
     WorkqueueStats stats();
 
+    /**
+     * @return a snapshot of this workqueue: configuration, load, counters and serving pools (the
+     *     entry {@link WorkqueueRuntime#workqueueInfos()} holds for it)
+     */
+    WorkqueueInfo info();
+
     /** @return the runtime whose pools serve this workqueue */
     WorkqueueRuntime runtime();
 }
