@@ -58,6 +58,8 @@ public final class RuntimeCore {
         };
         this.timers = new TimerWheel(config.clock(), WorkOps::timerExpired, "jworkqueue-timer");
         this.monitor = new ConcurrencyMonitor(this, bound);
+        // Initialise the JFR guard now (it registers a recorder listener), not in the first queue call.
+        io.jworkqueue.internal.jfr.Jfr.on();
     }
 
     ConcurrencyMonitor monitor() { return monitor; }
