@@ -5,7 +5,10 @@
  * pool workqueues and the timer wheel and may change without notice.
  */
 module io.jworkqueue {
-    requires java.management;
+    requires transitive java.management;
+    requires jdk.jfr;
 
     exports io.jworkqueue;
+    // JFR must reach the event classes (io.jworkqueue.QueueWork and friends).
+    exports io.jworkqueue.internal.jfr to jdk.jfr;
 }

@@ -1,6 +1,7 @@
 package io.jworkqueue.internal;
 
 import io.jworkqueue.Work;
+import io.jworkqueue.internal.jfr.Jfr;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
@@ -564,11 +565,15 @@ final class WorkerPool {
         lock.unlock();
         long cpu = 0;
         try {
+            Object event = Jfr.on() && !barrier ? Jfr.executeStart() : null; // workqueue_execute_start
             Thread.interrupted();
             try {
                 Node.fn(work).run(work);
             } catch (Throwable t) {
                 runtime.reportFailure(pwq.wq, work, t);
+            }
+            if (event != null) {
+                Jfr.executeEnd(event, pwq.wq.name(), work, w.toString()); // workqueue_execute_end
             }
             cpu = cpuCharge(w, System.nanoTime() - t0);
             Thread.interrupted();
@@ -767,6 +772,19 @@ final class WorkerPool {
         lock.lock();
         try {
             return worklist.isEmpty() ? 0 : Math.max(0, now - watchdogTs);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** @return a consistent snapshot of this pool, taken under its lock */
+    io.jworkqueue.PoolInfo info(long now) {
+        lock.lock();
+        try {
+            long waited = worklist.isEmpty() ? 0 : Math.max(0, now - watchdogTs) / 1_000_000L;
+            return new io.jworkqueue.PoolInfo(id, cpu, isUnbound(), highpri, highpri ? -20 : 0,
+                    isUnbound() ? "0x4" : "0x0", nrWorkers, nrIdle, nrRunning, worklist.size(), waited,
+                    manager != null);
         } finally {
             lock.unlock();
         }
