@@ -5,7 +5,7 @@
  * pool workqueues and the timer wheel and may change without notice.
  */
 module io.jworkqueue {
-    requires java.management;
+    requires transitive java.management;
 
     exports io.jworkqueue;
 }

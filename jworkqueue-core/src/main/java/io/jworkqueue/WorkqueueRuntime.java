@@ -32,11 +32,16 @@ import java.util.function.IntSupplier;
  */
 public final class WorkqueueRuntime implements AutoCloseable {
 
+    /** Numbers the default names {@code runtime-<n>}. */
+    private static final java.util.concurrent.atomic.AtomicInteger NEXT_ID = new java.util.concurrent.atomic.AtomicInteger();
+
+    private final String name;
     private final RuntimeCore core;
     private final boolean isGlobal;
     private final Workqueue system, systemHighpri, systemLong, systemUnbound, systemFreezable, systemPowerEfficient;
 
-    private WorkqueueRuntime(RuntimeConfig config, boolean isGlobal) {
+    private WorkqueueRuntime(String name, RuntimeConfig config, boolean isGlobal) {
+        this.name = name;
         this.core = new RuntimeCore(this, config);
         this.isGlobal = isGlobal;
         system = core.alloc("events", Set.of(), 0, false, true);
@@ -45,10 +50,11 @@ public final class WorkqueueRuntime implements AutoCloseable {
         systemUnbound = core.alloc("events_unbound", EnumSet.of(WorkqueueFlag.UNBOUND), 2048, false, true);
         systemFreezable = core.alloc("events_freezable", EnumSet.of(WorkqueueFlag.FREEZABLE), 0, false, true);
         systemPowerEfficient = core.alloc("events_power_efficient", EnumSet.of(WorkqueueFlag.POWER_EFFICIENT), 0, false, true);
+        core.registerMBeans(name);
     }
 
     private static final class Global {
-        static final WorkqueueRuntime INSTANCE = new WorkqueueRuntime(builder().config(), true);
+        static final WorkqueueRuntime INSTANCE = new WorkqueueRuntime("global", builder().config(), true);
     }
 
     /**
@@ -64,6 +70,14 @@ public final class WorkqueueRuntime implements AutoCloseable {
     /** @return a builder for a private runtime */
     public static Builder builder() {
         return new Builder();
+    }
+
+    /**
+     * @return the runtime's name: {@code "global"} for {@link #global()}, else the one given to
+     *     {@link Builder#name(String)} or {@code runtime-<n>}; it names the runtime's MXBean
+     */
+    public String name() {
+        return name;
     }
 
     /** @return the number of CPUs, i.e. of bound pool pairs */
@@ -284,6 +298,28 @@ public final class WorkqueueRuntime implements AutoCloseable {
         return core.dump();
     }
 
+    /**
+     * A snapshot of every live workqueue (system ones first, in allocation order): configuration,
+     * load, statistics and the pools serving it, as {@code wq_dump.py} / {@code wq_monitor.py}
+     * show them. The same data as the {@code Workqueues} attribute of the runtime's MXBean.
+     *
+     * @return one entry per workqueue
+     */
+    public List<WorkqueueInfo> workqueueInfos() {
+        return core.workqueueInfos();
+    }
+
+    /**
+     * A snapshot of every worker pool, by id (for each CPU a normal and a highpri bound pool,
+     * then the normal and highpri unbound pools). The same data as the {@code Pools} attribute
+     * of the runtime's MXBean.
+     *
+     * @return one entry per pool
+     */
+    public List<PoolInfo> poolInfos() {
+        return core.poolInfos();
+    }
+
     /** @return how many workqueue lockups the watchdog has reported so far */
     public long lockupsReported() {
         return core.lockupsReported();
@@ -303,7 +339,8 @@ public final class WorkqueueRuntime implements AutoCloseable {
 
     /**
      * Destroys every workqueue (queued items run first; armed timers are cancelled), then stops
-     * the timer thread and every worker thread and waits for them. Idempotent.
+     * the timer thread and every worker thread and waits for them, and unregisters the runtime's
+     * MXBeans. Idempotent.
      *
      * @throws IllegalStateException on the {@link #global()} runtime, or from one of its own items
      */
@@ -317,13 +354,14 @@ public final class WorkqueueRuntime implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "WorkqueueRuntime[cpus=" + cpus() + (isGlobal ? ", global" : "") + (isClosed() ? ", closed" : "") + "]";
+        return "WorkqueueRuntime[" + name + ", cpus=" + cpus() + (isGlobal ? ", global" : "") + (isClosed() ? ", closed" : "") + "]";
     }
 
     // ------------------------------------------------------------------ builder
 
     /** Builds a {@link WorkqueueRuntime}. Every setting has the kernel's default. */
     public static final class Builder {
+        private String name;
         private int cpus = Runtime.getRuntime().availableProcessors();
         private ThreadFactory threadFactory = r -> Thread.ofPlatform().daemon(true).unstarted(r);
         private Duration cpuIntensiveThreshold = Duration.ofMillis(10);
@@ -339,6 +377,24 @@ public final class WorkqueueRuntime implements AutoCloseable {
         private static void logFailure(Workqueue wq, Work work, Throwable t) {
             System.getLogger("io.jworkqueue").log(System.Logger.Level.ERROR,
                     "workqueue '" + wq.name() + "': work function " + work.function() + " of " + work + " threw", t);
+        }
+
+        /**
+         * @param name the runtime's name, used in its MXBean's object name
+         *     ({@code io.jworkqueue:type=WorkqueueRuntime,name=<name>}); default {@code runtime-<n>}
+         *     with {@code n} counting the runtimes built with the default name in this JVM from 1.
+         *     Names should be unique: a second runtime of the same name works but has no MXBean
+         * @return this builder
+         * @throws NullPointerException if {@code name} is null
+         * @throws IllegalArgumentException if {@code name} is empty
+         */
+        public Builder name(String name) {
+            Objects.requireNonNull(name, "name");
+            if (name.isEmpty()) {
+                throw new IllegalArgumentException("runtime name is empty; allowed: 1 or more characters");
+            }
+            this.name = name;
+            return this;
         }
 
         /**
@@ -451,7 +507,8 @@ public final class WorkqueueRuntime implements AutoCloseable {
 
         /** @return a new runtime; its threads start on first use */
         public WorkqueueRuntime build() {
-            return new WorkqueueRuntime(config(), false);
+            String n = name != null ? name : "runtime-" + NEXT_ID.incrementAndGet();
+            return new WorkqueueRuntime(n, config(), false);
         }
     }
 }

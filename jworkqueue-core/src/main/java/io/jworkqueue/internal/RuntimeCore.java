@@ -39,6 +39,8 @@ public final class RuntimeCore {
     private volatile boolean freezing;
     private volatile boolean closing;
     private volatile boolean closed;
+    /** JMX registrations; null until {@link #registerMBeans(String)} (and in engine-only tests). */
+    private volatile Jmx jmx;
 
     public RuntimeCore(WorkqueueRuntime api, RuntimeConfig config) {
         this.api = api;
@@ -144,6 +146,37 @@ public final class RuntimeCore {
         return Dump.busy(this);
     }
 
+    /**
+     * Registers the runtime's MXBean ({@code io.jworkqueue:type=WorkqueueRuntime,name=<name>})
+     * and enables the per-workqueue MXBeans of {@code SYSFS} workqueues. Failures are logged.
+     *
+     * @param name the runtime's name
+     */
+    public void registerMBeans(String name) {
+        Jmx j = new Jmx(name);
+        jmx = j;
+        j.registerRuntime(this);
+    }
+
+    /** @return a snapshot of every live workqueue, in allocation order */
+    public List<io.jworkqueue.WorkqueueInfo> workqueueInfos() {
+        List<io.jworkqueue.WorkqueueInfo> l = new ArrayList<>();
+        for (WorkqueueImpl wq : workqueues) {
+            l.add(wq.info());
+        }
+        return l;
+    }
+
+    /** @return a snapshot of every pool, by id */
+    public List<io.jworkqueue.PoolInfo> poolInfos() {
+        long now = System.nanoTime();
+        List<io.jworkqueue.PoolInfo> l = new ArrayList<>();
+        for (WorkerPool p : allPools()) {
+            l.add(p.info(now));
+        }
+        return l;
+    }
+
     List<WorkerPool> allPools() {
         List<WorkerPool> l = new ArrayList<>(bound.length + unbound.length);
         for (WorkerPool p : bound) {
@@ -215,12 +248,20 @@ public final class RuntimeCore {
             }
             WorkqueueImpl wq = new WorkqueueImpl(this, name, flags, ordered ? 1 : maxActive, ordered, system);
             workqueues.add(wq);
+            Jmx j = jmx;
+            if (j != null && flags.contains(WorkqueueFlag.SYSFS)) {
+                wq.mbeanName = j.registerWorkqueue(wq);
+            }
             return wq;
         }
     }
 
     void unregister(WorkqueueImpl wq) {
         workqueues.remove(wq);
+        Jmx j = jmx;
+        if (j != null) {
+            j.unregister(wq.mbeanName);
+        }
     }
 
     /** @return the live workqueues, system ones included, in allocation order */
@@ -333,6 +374,10 @@ public final class RuntimeCore {
                 p.shutdown();
             }
         } finally {
+            Jmx j = jmx;
+            if (j != null) {
+                j.close();
+            }
             synchronized (stateLock) {
                 closed = true;
                 stateLock.notifyAll();

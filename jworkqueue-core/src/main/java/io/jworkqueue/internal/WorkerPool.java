@@ -747,6 +747,19 @@ final class WorkerPool {
         }
     }
 
+    /** @return a consistent snapshot of this pool, taken under its lock */
+    io.jworkqueue.PoolInfo info(long now) {
+        lock.lock();
+        try {
+            long waited = worklist.isEmpty() ? 0 : Math.max(0, now - watchdogTs) / 1_000_000L;
+            return new io.jworkqueue.PoolInfo(id, cpu, isUnbound(), highpri, highpri ? -20 : 0,
+                    isUnbound() ? "0x4" : "0x0", nrWorkers, nrIdle, nrRunning, worklist.size(), waited,
+                    manager != null);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Restarts the watchdog clock (after a lockup was reported). */
     void touchWatchdog(long now) {
         lock.lock();

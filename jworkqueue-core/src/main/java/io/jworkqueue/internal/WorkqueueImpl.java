@@ -4,6 +4,7 @@ import io.jworkqueue.DelayedWork;
 import io.jworkqueue.Work;
 import io.jworkqueue.Workqueue;
 import io.jworkqueue.WorkqueueFlag;
+import io.jworkqueue.WorkqueueInfo;
 import io.jworkqueue.WorkqueueRuntime;
 import io.jworkqueue.WorkqueueStats;
 import java.time.Duration;
@@ -57,6 +58,9 @@ public final class WorkqueueImpl implements Workqueue {
     final PoolWorkqueue[] pwqs;
     /** I: the rescuer of a MEM_RECLAIM workqueue, else null. */
     final Rescuer rescuer;
+
+    /** The JMX name of a {@code SYSFS} workqueue's MXBean, null if none (set once by RuntimeCore.alloc). */
+    volatile javax.management.ObjectName mbeanName;
 
     private volatile int maxActive;
     private volatile int nrDrainers;
@@ -497,6 +501,49 @@ public final class WorkqueueImpl implements Workqueue {
         } finally {
             pwq.pool.lock.unlock();
         }
+    }
+
+    /** @return the flags as comma-separated names in declaration order, empty if none */
+    static String flagString(Set<WorkqueueFlag> flags) {
+        StringBuilder sb = new StringBuilder();
+        for (WorkqueueFlag f : WorkqueueFlag.values()) {
+            if (flags.contains(f)) {
+                if (sb.length() > 0) {
+                    sb.append(',');
+                }
+                sb.append(f.name());
+            }
+        }
+        return sb.toString();
+    }
+
+    /** @return a snapshot for {@code WorkqueueRuntime.workqueueInfos()} and JMX */
+    public WorkqueueInfo info() {
+        long started = 0, completed = 0, cpu = 0, intensive = 0, cmw = 0, rpr = 0, mayday = 0, rescued = 0;
+        int active = 0, inact = 0;
+        int[] pools = new int[unbound ? 1 : pwqs.length];
+        for (int i = 0; i < pwqs.length; i++) {
+            PoolWorkqueue pwq = pwqs[i];
+            pools[i] = pwq.pool.id;
+            pwq.pool.lock.lock();
+            try {
+                active += pwq.nrActive;
+                inact += pwq.inactive.size();
+                started += pwq.started;
+                completed += pwq.completed;
+                cpu += pwq.cpuTime;
+                intensive += pwq.cpuIntensive;
+                cmw += pwq.cmWakeup;
+                rpr += pwq.repatriated;
+                mayday += pwq.mayday;
+                rescued += pwq.rescued;
+            } finally {
+                pwq.pool.lock.unlock();
+            }
+        }
+        return new WorkqueueInfo(name, flagString(flags), maxActive, unbound, ordered, active, inact,
+                started, completed, cpu, intensive, cmw, rpr, mayday, rescued,
+                rescuer == null ? "" : rescuer.thread.getName(), pools);
     }
 
     @Override

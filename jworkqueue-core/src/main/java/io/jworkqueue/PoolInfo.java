@@ -1,0 +1,93 @@
+package io.jworkqueue;
+
+import javax.management.ConstructorParameters;
+
+/**
+ * A snapshot of one worker pool, as {@code tools/workqueue/wq_dump.py} prints it from the
+ * kernel. Returned by {@link WorkqueueRuntime#poolInfos()} and, as JMX composite data with the
+ * same item names, by the {@code Pools} attribute of {@link WorkqueueRuntimeMXBean}.
+ *
+ * <p>Pool ids: the bound pools of CPU {@code c} are {@code 2c} (normal) and {@code 2c + 1}
+ * (highpri); the unbound pools follow, normal then highpri. Each snapshot is taken under the
+ * pool's lock, so its fields are consistent with each other.
+ */
+public final class PoolInfo {
+    private final int id;
+    private final int cpu;
+    private final boolean unbound;
+    private final boolean highpri;
+    private final int nice;
+    private final String flags;
+    private final int workers;
+    private final int idle;
+    private final int nrRunning;
+    private final int pending;
+    private final long oldestWaitMillis;
+    private final boolean manager;
+
+    /**
+     * Creates a snapshot; used by the runtime and by the JMX framework.
+     *
+     * @param id the pool id
+     * @param cpu the CPU of a bound pool, -1 for an unbound pool
+     * @param unbound whether the pool is unbound
+     * @param highpri whether it is a high-priority pool
+     * @param nice the kernel's nice value: 0, or -20 for highpri
+     * @param flags the kernel's pool flags: {@code "0x0"} bound, {@code "0x4"} unbound ({@code POOL_DISASSOCIATED})
+     * @param workers worker threads
+     * @param idle idle workers
+     * @param nrRunning workers counted as running ({@code nr_running})
+     * @param pending items on the worklist, waiting for a worker
+     * @param oldestWaitMillis how long the worklist has waited without an item starting; 0 if empty
+     * @param manager whether a worker is currently managing (creating workers)
+     */
+    @ConstructorParameters({"id", "cpu", "unbound", "highpri", "nice", "flags", "workers", "idle", "nrRunning",
+            "pending", "oldestWaitMillis", "manager"})
+    public PoolInfo(int id, int cpu, boolean unbound, boolean highpri, int nice, String flags, int workers,
+            int idle, int nrRunning, int pending, long oldestWaitMillis, boolean manager) {
+        this.id = id;
+        this.cpu = cpu;
+        this.unbound = unbound;
+        this.highpri = highpri;
+        this.nice = nice;
+        this.flags = flags;
+        this.workers = workers;
+        this.idle = idle;
+        this.nrRunning = nrRunning;
+        this.pending = pending;
+        this.oldestWaitMillis = oldestWaitMillis;
+        this.manager = manager;
+    }
+
+    /** @return the pool id */
+    public int getId() { return id; }
+    /** @return the CPU of a bound pool, -1 for an unbound one */
+    public int getCpu() { return cpu; }
+    /** @return true for an unbound pool */
+    public boolean isUnbound() { return unbound; }
+    /** @return true for a high-priority pool */
+    public boolean isHighpri() { return highpri; }
+    /** @return 0, or -20 for a high-priority pool (the kernel's nice value) */
+    public int getNice() { return nice; }
+    /** @return {@code "0x0"} for a bound pool, {@code "0x4"} for an unbound one */
+    public String getFlags() { return flags; }
+    /** @return worker threads */
+    public int getWorkers() { return workers; }
+    /** @return idle workers */
+    public int getIdle() { return idle; }
+    /** @return workers counted in {@code nr_running} */
+    public int getNrRunning() { return nrRunning; }
+    /** @return the worklist's length */
+    public int getPending() { return pending; }
+    /** @return how long the worklist has waited without an item starting, 0 if it is empty */
+    public long getOldestWaitMillis() { return oldestWaitMillis; }
+    /** @return true while a worker manages the pool (creates a worker) */
+    public boolean isManager() { return manager; }
+
+    @Override
+    public String toString() {
+        return "PoolInfo[" + id + (unbound ? " unbound" : " cpu=" + cpu) + " flags=" + flags + " nice=" + nice
+                + " workers=" + workers + " idle=" + idle + " nrRunning=" + nrRunning + " pending=" + pending
+                + " oldestWaitMillis=" + oldestWaitMillis + (manager ? " manager" : "") + "]";
+    }
+}
