@@ -14,7 +14,9 @@ import picocli.CommandLine.Parameters;
 /** {@code jwq dump}: the kernel's {@code wq_dump.py} and {@code show_all_workqueues()}. */
 @Command(name = "dump", mixinStandardHelpOptions = true,
         description = {
-            "Shows, for every jworkqueue runtime in the target JVM, the configuration the kernel's",
+            "Prints the pools, workqueues and busy items of a running JVM (wq_dump.py).",
+            "",
+            "For every jworkqueue runtime in the target JVM, what the kernel's",
             "tools/workqueue/wq_dump.py shows:",
             "",
             "  Worker Pools           pool[id] ref (workqueues using it), nice, idle/workers, cpu or",

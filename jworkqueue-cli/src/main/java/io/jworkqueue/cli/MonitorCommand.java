@@ -14,8 +14,10 @@ import picocli.CommandLine.Parameters;
 /** {@code jwq monitor}: the kernel's {@code wq_monitor.py} for a running JVM. */
 @Command(name = "monitor", mixinStandardHelpOptions = true,
         description = {
-            "Prints, every interval, one row per workqueue of every jworkqueue runtime in the target JVM",
-            "(the kernel's tools/workqueue/wq_monitor.py):",
+            "Prints workqueue statistics of a running JVM every interval (wq_monitor.py).",
+            "",
+            "One row per workqueue of every jworkqueue runtime in the target JVM, as the kernel's",
+            "tools/workqueue/wq_monitor.py prints them:",
             "",
             "  total    items started",
             "  infl     items in flight (started - completed)",
