@@ -29,9 +29,10 @@ import picocli.CommandLine.Option;
         description = {
             "Runs a workload in this JVM and shows the monitor table; ends by itself.",
             "",
-            "First the SEMANTICS.md 12 reference timelines, drawn as text; then a mixed workload (bound,",
-            "unbound, ordered, delayed, debounced and sleeping items and a CPU hog) on a runtime named",
-            "'demo' while the monitor table is redrawn (on a terminal) or printed every few seconds."})
+            "First the SEMANTICS.md 12 reference timelines, drawn as text; then a mixed",
+            "workload (bound, unbound, ordered, delayed, debounced and sleeping items and",
+            "a CPU hog) on a runtime named 'demo' while the monitor table is redrawn (on",
+            "a terminal) or printed every few seconds."})
 final class DemoCommand implements java.util.concurrent.Callable<Integer> {
 
     @CommandLine.Spec
@@ -222,11 +223,11 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
             ThreadLocalRandom r = ThreadLocalRandom.current();
             for (long tick = 0; !stopping; tick++) {
                 for (int i = 0; i < 4; i++) {
-                    indexer.queue(indexItems[r.nextInt(indexItems.length)]);
+                    indexer.queueOn(r.nextInt(rt.cpus()), indexItems[r.nextInt(indexItems.length)]); // spread over the CPUs
                 }
                 if (tick % 2 == 0) {
                     fetch.queue(fetchItems[r.nextInt(fetchItems.length)]);
-                    rt.system().queue(sleepyItems[r.nextInt(sleepyItems.length)]);
+                    rt.system().queueOn(r.nextInt(rt.cpus()), sleepyItems[r.nextInt(sleepyItems.length)]);
                 }
                 if (tick % 5 == 0) {
                     writeback.queue(writebackItems[r.nextInt(writebackItems.length)]);

@@ -16,8 +16,8 @@ import picocli.CommandLine.Parameters;
         description = {
             "Prints workqueue statistics of a running JVM every interval (wq_monitor.py).",
             "",
-            "One row per workqueue of every jworkqueue runtime in the target JVM, as the kernel's",
-            "tools/workqueue/wq_monitor.py prints them:",
+            "One row per workqueue of every jworkqueue runtime in the target JVM,",
+            "as the kernel's tools/workqueue/wq_monitor.py prints them:",
             "",
             "  total    items started",
             "  infl     items in flight (started - completed)",
