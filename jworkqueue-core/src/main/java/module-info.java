@@ -6,6 +6,9 @@
  */
 module io.jworkqueue {
     requires transitive java.management;
+    requires jdk.jfr;
 
     exports io.jworkqueue;
+    // JFR must reach the event classes (io.jworkqueue.QueueWork and friends).
+    exports io.jworkqueue.internal.jfr to jdk.jfr;
 }

@@ -161,6 +161,36 @@ public interface Workqueue extends AutoCloseable {
     /** @return a snapshot of the workqueue's statistics counters */
     WorkqueueStats stats();
 
+    /**
+     * @return a snapshot of this workqueue: configuration, load, counters and serving pools (the
+     *     entry {@link WorkqueueRuntime#workqueueInfos()} holds for it)
+     */
+    WorkqueueInfo info();
+
+    /**
+     * An {@link java.util.concurrent.Executor} whose {@code execute(r)} queues {@code r} here as a
+     * fresh {@link Work}; see {@link WorkqueueExecutors#executor(Workqueue)}.
+     *
+     * @return the executor; {@code execute} throws {@link NullPointerException} for null and
+     *     {@link java.util.concurrent.RejectedExecutionException} when this workqueue is
+     *     destroyed or draining
+     */
+    default java.util.concurrent.Executor asExecutor() {
+        return WorkqueueExecutors.executor(this);
+    }
+
+    /**
+     * A new {@link java.util.concurrent.ScheduledExecutorService} view of this workqueue (submit,
+     * invokeAll/invokeAny, schedule on the timer wheel, fixed rate and fixed delay). The view
+     * does not own the workqueue: its {@code shutdown}/{@code shutdownNow}/{@code close} stop the
+     * view, not the workqueue. See {@link WorkqueueExecutors}.
+     *
+     * @return a new, non-owning view
+     */
+    default java.util.concurrent.ScheduledExecutorService asScheduledExecutorService() {
+        return WorkqueueExecutors.newScheduledExecutorService(this);
+    }
+
     /** @return the runtime whose pools serve this workqueue */
     WorkqueueRuntime runtime();
 }

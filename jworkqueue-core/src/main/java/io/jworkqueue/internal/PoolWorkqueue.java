@@ -1,6 +1,7 @@
 package io.jworkqueue.internal;
 
 import io.jworkqueue.Work;
+import io.jworkqueue.internal.jfr.Jfr;
 
 /**
  * The link between one workqueue and one worker pool, the kernel's {@code pool_workqueue}:
@@ -53,6 +54,9 @@ final class PoolWorkqueue {
             }
             link(work, color, pool.worklist);
             pool.kick();
+            if (Jfr.on()) {
+                Jfr.activateWork(wq.name(), work);
+            }
         } else {
             link(work, color | INACTIVE, inactive);
         }
@@ -77,6 +81,9 @@ final class PoolWorkqueue {
         }
         pool.moveLinkedWorks(work, pool.worklist);
         pool.kick();
+        if (Jfr.on()) {
+            Jfr.activateWork(wq.name(), work);
+        }
     }
 
     /** Activates waiting items while the limit allows. */

@@ -47,6 +47,9 @@ final class Rescuer implements Runnable {
             maydays.add(pwq);
         }
         pwq.mayday++;
+        if (io.jworkqueue.internal.jfr.Jfr.on()) {
+            io.jworkqueue.internal.jfr.Jfr.mayday(wq.name(), pwq.pool.id);
+        }
         LockSupport.unpark(thread);
     }
 

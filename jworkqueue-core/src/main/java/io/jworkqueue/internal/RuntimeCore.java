@@ -58,6 +58,8 @@ public final class RuntimeCore {
         };
         this.timers = new TimerWheel(config.clock(), WorkOps::timerExpired, "jworkqueue-timer");
         this.monitor = new ConcurrencyMonitor(this, bound);
+        // Initialise the JFR guard now (it registers a recorder listener), not in the first queue call.
+        io.jworkqueue.internal.jfr.Jfr.on();
     }
 
     ConcurrencyMonitor monitor() { return monitor; }
@@ -70,6 +72,9 @@ public final class RuntimeCore {
      * function and minute, suggesting {@code UNBOUND} as the kernel does.
      */
     void reportCpuHog(WorkqueueImpl wq, Work work, long cpuNanos) {
+        if (io.jworkqueue.internal.jfr.Jfr.on()) {
+            io.jworkqueue.internal.jfr.Jfr.cpuHog(wq.name(), work, cpuNanos / 1_000_000);
+        }
         String fn = work.function().getClass().getName();
         long now = System.nanoTime();
         Long last = hogReports.get(fn);
@@ -131,6 +136,9 @@ public final class RuntimeCore {
         sb.append(Dump.busy(this));
         sb.append(Dump.stacks(p));
         lockups.incrementAndGet();
+        if (io.jworkqueue.internal.jfr.Jfr.on()) {
+            io.jworkqueue.internal.jfr.Jfr.lockup(p.id, Dump.poolAttrs(p), stalledNanos / 1_000_000);
+        }
         LOG.log(System.Logger.Level.ERROR, sb.toString());
     }
 

@@ -2,6 +2,7 @@ package io.jworkqueue.internal;
 
 import io.jworkqueue.DelayedWork;
 import io.jworkqueue.Work;
+import io.jworkqueue.internal.jfr.Jfr;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
@@ -133,6 +134,9 @@ public final class WorkOps {
             pwq.insertNew(w);
         } finally {
             pool.lock.unlock();
+        }
+        if (Jfr.on()) {
+            Jfr.queueWork(wq.name(), w, cpu, pool.cpu);
         }
     }
 

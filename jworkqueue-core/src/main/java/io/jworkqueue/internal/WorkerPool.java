@@ -1,6 +1,7 @@
 package io.jworkqueue.internal;
 
 import io.jworkqueue.Work;
+import io.jworkqueue.internal.jfr.Jfr;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
@@ -539,11 +540,15 @@ final class WorkerPool {
         lock.unlock();
         long cpu = 0;
         try {
+            Object event = Jfr.on() && !barrier ? Jfr.executeStart() : null; // workqueue_execute_start
             Thread.interrupted();
             try {
                 Node.fn(work).run(work);
             } catch (Throwable t) {
                 runtime.reportFailure(pwq.wq, work, t);
+            }
+            if (event != null) {
+                Jfr.executeEnd(event, pwq.wq.name(), work, w.toString()); // workqueue_execute_end
             }
             cpu = cpuCharge(w, System.nanoTime() - t0);
             Thread.interrupted();

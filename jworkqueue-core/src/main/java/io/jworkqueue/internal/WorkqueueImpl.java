@@ -517,7 +517,7 @@ public final class WorkqueueImpl implements Workqueue {
         return sb.toString();
     }
 
-    /** @return a snapshot for {@code WorkqueueRuntime.workqueueInfos()} and JMX */
+    @Override
     public WorkqueueInfo info() {
         long started = 0, completed = 0, cpu = 0, intensive = 0, cmw = 0, rpr = 0, mayday = 0, rescued = 0;
         int active = 0, inact = 0;
