@@ -1,0 +1,93 @@
+package io.jworkqueue.cli;
+
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * {@code jwq}: the jworkqueue tool, launched by {@code bin/jwq}.
+ *
+ * <ul>
+ *   <li>{@code jwq demo} runs a workload in this JVM with a live monitor table;</li>
+ *   <li>{@code jwq monitor} is the kernel's {@code tools/workqueue/wq_monitor.py} for another JVM;</li>
+ *   <li>{@code jwq dump} is {@code tools/workqueue/wq_dump.py} plus the busy-workqueue dump.</li>
+ * </ul>
+ *
+ * <p>Exit codes: {@value #OK} ok, {@value #USAGE} usage error, {@value #CONNECT} cannot attach or
+ * connect to the target (or the connection was lost), {@value #NO_JWORKQUEUE} the target runs no
+ * jworkqueue runtime.
+ */
+@Command(name = "jwq", mixinStandardHelpOptions = true, version = "jwq 0.1.0",
+        description = "Concurrency-managed workqueues for the JVM: demo, monitor and dump.",
+        subcommands = {DemoCommand.class, MonitorCommand.class, DumpCommand.class, CommandLine.HelpCommand.class},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "0:ok",
+            "1:usage error",
+            "2:cannot attach or connect to the target, or lost the connection",
+            "3:the target JVM runs no jworkqueue runtime (no io.jworkqueue MBean)"})
+public final class Jwq implements Runnable {
+    /** Exit code: success. */
+    public static final int OK = 0;
+    /** Exit code: bad command line. */
+    public static final int USAGE = 1;
+    /** Exit code: cannot attach or connect to the target, or lost the connection. */
+    public static final int CONNECT = 2;
+    /** Exit code: the target JVM has no jworkqueue runtime. */
+    public static final int NO_JWORKQUEUE = 3;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        throw new CliException(USAGE, "a command is required: demo, monitor or dump");
+    }
+
+    /**
+     * Runs the tool as {@code bin/jwq} does.
+     *
+     * @param args the command line
+     */
+    public static void main(String[] args) {
+        PrintWriter out = new PrintWriter(System.out, true);
+        PrintWriter err = new PrintWriter(System.err, true);
+        int code = execute(out, err, args);
+        out.flush();
+        err.flush();
+        System.exit(code);
+    }
+
+    /**
+     * Runs one command with the given streams (the tests' entry point).
+     *
+     * @param out standard output
+     * @param err standard error
+     * @param args the command line
+     * @return the exit code
+     */
+    public static int execute(PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cl = new CommandLine(new Jwq());
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setParameterExceptionHandler((ex, a) -> {
+            CommandLine c = ex.getCommandLine();
+            c.getErr().println("jwq: " + ex.getMessage());
+            c.usage(c.getErr());
+            return USAGE;
+        });
+        cl.setExecutionExceptionHandler((ex, c, parseResult) -> {
+            if (ex instanceof CliException e) {
+                c.getErr().println("jwq: " + e.getMessage());
+                c.getErr().flush();
+                return e.exitCode();
+            }
+            throw ex;
+        });
+        int code = cl.execute(args);
+        out.flush();
+        err.flush();
+        return code;
+    }
+}

@@ -1,0 +1,2 @@
+/** Micrometer metrics for jworkqueue: {@link io.jworkqueue.micrometer.JworkqueueMetrics}. */
+package io.jworkqueue.micrometer;
