@@ -143,6 +143,34 @@ final class TimerWheel {
         }
     }
 
+    /**
+     * {@code mod_timer} of an armed delayed item: re-targets it and moves it to its new expiry in
+     * one lock hold. The item keeps PENDING (the timer owns it).
+     *
+     * @return false, changing nothing, if the timer is not armed (the caller takes the slow path)
+     */
+    boolean move(DelayedWork w, long delayNanos, Object target, int cpu) {
+        lock.lock();
+        try {
+            if (closed || Node.timerStateVolatile(w) != ARMED) {
+                return false;
+            }
+            unlink(w);
+            Node.setTargetCpu(w, cpu);
+            Node.setTargetVolatile(w, target);
+            long deadline = deadlineTick(delayNanos);
+            Node.setExpires(w, deadline);
+            insert(w, deadline);
+            if (deadline < wakeTick) {
+                wakeTick = deadline;
+                LockSupport.unpark(thread);
+            }
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** {@code del_timer}: true if the timer was armed and is now idle; the caller then owns PENDING. */
     boolean cancel(DelayedWork w) {
         if (Node.timerStateVolatile(w) != ARMED) {

@@ -190,6 +190,15 @@ public final class WorkOps {
         if (wq.isDestroyed()) {
             wq.checkAccepts(w, false);
         }
+        // Fast path, the common case of a debounce: the timer is armed in this runtime's wheel
+        // and the workqueue accepts work. Move the timer in one lock hold (the kernel's
+        // mod_timer); PENDING stays with the timer throughout, so nobody else can have moved it.
+        long nanos = toNanos(delay);
+        if (nanos > 0 && Node.timerStateVolatile(w) == TimerWheel.ARMED && !wq.isDraining()
+                && Node.targetVolatile(w) instanceof WorkqueueImpl t && t.runtime == wq.runtime
+                && wq.runtime.timers().move(w, nanos, wq, cpu)) {
+            return true;
+        }
         int ret = grabPending(w);
         if (depth(Node.stateVolatile(w)) != 0) {
             releasePending(w);
