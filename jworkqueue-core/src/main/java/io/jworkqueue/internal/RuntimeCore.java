@@ -75,7 +75,7 @@ public final class RuntimeCore {
         if (io.jworkqueue.internal.jfr.Jfr.on()) {
             io.jworkqueue.internal.jfr.Jfr.cpuHog(wq.name(), work, cpuNanos / 1_000_000);
         }
-        String fn = work.function().getClass().getName();
+        String fn = Dump.fnName(work);
         long now = System.nanoTime();
         Long last = hogReports.get(fn);
         if (last != null && now - last < 60_000_000_000L) {
