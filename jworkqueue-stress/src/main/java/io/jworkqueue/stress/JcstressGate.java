@@ -31,7 +31,7 @@ import java.util.regex.Pattern;
 public final class JcstressGate {
     private static final Pattern TEST_LINE = Pattern.compile("\\[([A-Z][A-Z_-]*)\\]\\s+(io\\.jworkqueue\\.\\S+)");
     private static final Pattern SUMMARY = Pattern.compile("^(Interesting|Failed|Error|All remaining) tests: (\\d+) matching");
-    private static final Pattern ERRS = Pattern.compile("(\\d+) (soft|hard) errs");
+    private static final Pattern ERRS = Pattern.compile("(\\d+) (soft errs|hard errs|failed)");
 
     private JcstressGate() {}
 
