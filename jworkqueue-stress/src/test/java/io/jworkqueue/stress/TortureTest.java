@@ -119,7 +119,13 @@ class TortureTest {
         final AtomicLong interferStart = new AtomicLong(), interferEnd = new AtomicLong();
         /** Threads holding the item disabled after disableSync returned: nothing may run. */
         final AtomicInteger disabledSyncBy = new AtomicInteger();
-        volatile long token, maxEndedToken;
+        /**
+         * The newest token written before a queue call. Raised with a max, never overwritten: a
+         * thread that drew a token earlier but stored it later must not hide a newer one (the
+         * 30-minute run with seed 20261127 tripped over exactly that race in this test).
+         */
+        final AtomicLong token = new AtomicLong();
+        volatile long maxEndedToken;
         /** Ordered items: (owner sequence) of the instance queued last. */
         volatile long orderSeq;
 
@@ -138,7 +144,7 @@ class TortureTest {
             if (disabledSyncBy.get() > 0) {
                 violation("item " + id + " runs while a thread holds it disabled after disableSync");
             }
-            long tok = token;
+            long tok = token.get();
             long seq = orderSeq;
             starts.incrementAndGet();
             if (running.incrementAndGet() != 1) {
@@ -362,13 +368,13 @@ class TortureTest {
         int op = rnd.nextInt(dw != null ? 13 : 10);
         switch (op) {
             case 0, 1 -> {
-                it.token = tokens.incrementAndGet();
+                newToken(it);
                 if (wq.queue(w)) {
                     it.accepted.incrementAndGet();
                 }
             }
             case 2 -> {
-                it.token = tokens.incrementAndGet();
+                newToken(it);
                 if (wq.queueOn(rnd.nextInt(CPUS), w)) {
                     it.accepted.incrementAndGet();
                 }
@@ -431,8 +437,7 @@ class TortureTest {
                 // (Only when our call queued it: one that returned false may have met another
                 // queue call in mid-move, which a flush, as in the kernel, need not see.)
                 long i0 = it.interferStart.get(), e0 = it.interferEnd.get();
-                long tok = tokens.incrementAndGet();
-                it.token = tok;
+                long tok = newToken(it);
                 boolean q = wq.queue(w);
                 if (q) {
                     it.accepted.incrementAndGet();
@@ -444,8 +449,7 @@ class TortureTest {
             }
             case 8 -> { // queue, then flush the workqueue: an accepted instance has ended
                 long i0 = it.interferStart.get(), e0 = it.interferEnd.get();
-                long tok = tokens.incrementAndGet();
-                it.token = tok;
+                long tok = newToken(it);
                 boolean q = wq.queue(w);
                 if (q) {
                     it.accepted.incrementAndGet();
@@ -461,7 +465,7 @@ class TortureTest {
                 }
             }
             case 10, 11 -> {
-                it.token = tokens.incrementAndGet();
+                newToken(it);
                 Duration d = Duration.ofMillis(rnd.nextInt(20));
                 boolean q = rnd.nextBoolean() ? wq.queueDelayed(dw, d) : wq.queueDelayedOn(rnd.nextInt(CPUS), dw, d);
                 if (q) {
@@ -469,13 +473,19 @@ class TortureTest {
                 }
             }
             case 12 -> interfering(it, () -> {
-                it.token = tokens.incrementAndGet();
+                newToken(it);
                 if (!wq.modDelayed(dw, Duration.ofMillis(rnd.nextInt(20)))) {
                     it.modFalse.incrementAndGet();
                 }
             });
             default -> throw new AssertionError(op);
         }
+    }
+
+    long newToken(Item it) {
+        long tok = tokens.incrementAndGet();
+        it.token.accumulateAndGet(tok, Math::max);
+        return tok;
     }
 
     void interfering(Item it, Runnable r) {
@@ -496,7 +506,7 @@ class TortureTest {
     }
 
     void opLimited(Item it) {
-        it.token = tokens.incrementAndGet();
+        newToken(it);
         if (it.home.wq.queue(it.work)) {
             it.accepted.incrementAndGet();
         }
