@@ -1,0 +1,72 @@
+package io.jworkqueue.internal;
+
+import io.jworkqueue.DelayedWork;
+import io.jworkqueue.Work;
+import io.jworkqueue.WorkFunction;
+import io.jworkqueue.WorkqueueFlag;
+import io.jworkqueue.WorkqueueRuntime;
+import java.time.Duration;
+import java.util.EnumSet;
+
+/**
+ * Shared fixture of the jcstress tests (one per forked test VM).
+ *
+ * <p>{@link #FROZEN} is a freezable workqueue of a private runtime that is frozen for good: its
+ * max_active is 0, so a queued item is linked on the pwq's inactive list (owned by the pwq, as a
+ * queued item is) but never runs. That lets a test race queue / cancel / modDelayed / timer
+ * expiry on the real code paths and then look at where the item ended up. Every arbiter takes
+ * its item off again ({@link #cleanUp}), so millions of states leave nothing behind.
+ */
+final class JcsFixture {
+    private JcsFixture() {}
+
+    static final WorkqueueRuntime RUNTIME = WorkqueueRuntime.builder().cpus(1).build();
+    static final WorkqueueImpl FROZEN;
+    static final RuntimeCore CORE;
+    static final WorkFunction NOP = self -> { };
+    /** Long enough never to fire during a test. */
+    static final Duration LONG = Duration.ofHours(1);
+
+    static {
+        FROZEN = (WorkqueueImpl) RUNTIME.alloc("jcs-frozen",
+                EnumSet.of(WorkqueueFlag.UNBOUND, WorkqueueFlag.FREEZABLE), 0);
+        RUNTIME.freeze();
+        CORE = FROZEN.runtime;
+    }
+
+    /** Whether the item is linked on a pwq list (queued, not on a timer). */
+    static boolean linked(Work w) {
+        return Node.dataVolatile(w) instanceof PoolWorkqueue;
+    }
+
+    static boolean armed(DelayedWork w) {
+        return Node.timerStateVolatile(w) == TimerWheel.ARMED;
+    }
+
+    /** Takes whatever instance is pending off its list or timer. */
+    static void cleanUp(Work w) {
+        if (WorkOps.disableDepth(w) == 0) {
+            WorkOps.cancel(w);
+        }
+    }
+
+    /**
+     * The timer wheel's expiry of one armed item, as {@code TimerWheel.advance} + {@code fire}
+     * do it: take it off the wheel (the expiry inherits PENDING), mark it FIRING, run the expiry
+     * callback (which queues it to the recorded target), then FIRING -> IDLE unless re-armed.
+     *
+     * @return true if the timer was armed and fired
+     */
+    static boolean expire(DelayedWork w) {
+        if (!CORE.timers().cancel(w)) {
+            return false;
+        }
+        Node.setTimerStateVolatile(w, TimerWheel.FIRING);
+        try {
+            WorkOps.timerExpired(w);
+        } finally {
+            Node.casTimerState(w, TimerWheel.FIRING, TimerWheel.IDLE);
+        }
+        return true;
+    }
+}
