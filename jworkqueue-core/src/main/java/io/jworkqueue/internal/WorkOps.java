@@ -114,17 +114,17 @@ public final class WorkOps {
         // Non-reentrancy: if the item still runs on another pool for this workqueue, queue there.
         Object last = Node.dataVolatile(w);
         if (last instanceof WorkerPool lastPool && lastPool != pool) {
-            lastPool.lock.lock();
+            lastPool.lockSpin();
             Worker running = lastPool.findWorkerExecutingWork(w);
             if (running != null && running.currentPwq.wq == wq) {
                 pwq = running.currentPwq;
                 pool = lastPool;
             } else {
                 lastPool.lock.unlock();
-                pool.lock.lock();
+                pool.lockSpin();
             }
         } else {
-            pool.lock.lock();
+            pool.lockSpin();
         }
         pool.deferWake = true;
         try {

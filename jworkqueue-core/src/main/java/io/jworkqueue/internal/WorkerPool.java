@@ -54,6 +54,8 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class WorkerPool {
     private static final int BUSY_HASH_BITS = 6;
+    /** How often {@link #lockSpin()} retries before parking on the lock. */
+    private static final int SPIN_TRIES = 128;
     /** {@code MAX_IDLE_WORKERS_RATIO}. */
     static final int MAX_IDLE_WORKERS_RATIO = 4;
     /** {@code MAYDAY_INITIAL_TIMEOUT}, {@code MAYDAY_INTERVAL}. */
@@ -272,6 +274,24 @@ final class WorkerPool {
         if (t != null) {
             LockSupport.unpark(t);
         }
+    }
+
+    /**
+     * Takes the pool lock, spinning briefly first. The critical sections are a few dozen
+     * instructions, so a short spin usually wins the lock without parking; parking would also
+     * allocate a queue node inside the lock (AllocationTest keeps queue + execute at 0 B/item).
+     */
+    void lockSpin() {
+        if (lock.tryLock()) {
+            return;
+        }
+        for (int i = 0; i < SPIN_TRIES; i++) {
+            Thread.onSpinWait();
+            if (lock.tryLock()) {
+                return;
+            }
+        }
+        lock.lock();
     }
 
     /** The worklist is about to become non-empty: start the watchdog clock (L). */
@@ -510,7 +530,7 @@ final class WorkerPool {
                     LockSupport.park(this);
                     Thread.interrupted();
                 } finally {
-                    lock.lock();
+                    lockSpin();
                 }
             }
         } finally {
@@ -578,7 +598,7 @@ final class WorkerPool {
             cpu = cpuCharge(w, System.nanoTime() - t0);
             Thread.interrupted();
         } finally {
-            lock.lock();
+            lockSpin();
         }
         if (w.sleepingDetected) {
             // The monitor took this worker out of nr_running while it blocked; it runs again.
