@@ -41,6 +41,12 @@ public class Work {
     /** L: intrusive list links. */
     @SuppressWarnings("unused")
     private Work next, prev;
+    /**
+     * O: the next item on a bound pool's lock-free inbox (internal.WorkerPool), where a queue call
+     * leaves the item while a running worker of that pool will take it in anyway.
+     */
+    @SuppressWarnings("unused")
+    private Work inboxNext;
     /** L: flush colour, INACTIVE and LINKED bits while queued. */
     @SuppressWarnings("unused")
     private int flags;

@@ -45,7 +45,7 @@ final class Dump {
         }
         long now = System.nanoTime();
         for (WorkerPool p : rt.allPools()) {
-            p.lock.lock();
+            p.lockPool();
             try {
                 boolean busy = !p.worklist.isEmpty() || p.nrWorkers > p.nrIdle;
                 if (!busy) {
@@ -71,7 +71,7 @@ final class Dump {
 
     private static void pwqLine(PoolWorkqueue pwq, StringBuilder out) {
         WorkerPool p = pwq.pool;
-        p.lock.lock();
+        p.lockPool();
         try {
             StringBuilder inflight = new StringBuilder(), pending = new StringBuilder(), inactive = new StringBuilder();
             for (Worker w : p.workersSnapshotLocked()) {
@@ -139,10 +139,11 @@ final class Dump {
         StringBuilder sb = new StringBuilder();
         List<Worker> ws = p.workersSnapshot();
         for (Worker w : ws) {
-            if (w.currentWork == null || w.thread == null) {
+            Work cur = w.currentWork; // racy: the worker may have moved on since the snapshot
+            if (cur == null || w.thread == null) {
                 continue;
             }
-            sb.append("Stack of ").append(w).append(" running ").append(fnName(w.currentWork)).append(":\n");
+            sb.append("Stack of ").append(w).append(" running ").append(fnName(cur)).append(":\n");
             for (StackTraceElement e : w.thread.getStackTrace()) {
                 sb.append("    at ").append(e).append('\n');
             }

@@ -20,7 +20,7 @@ import java.lang.invoke.VarHandle;
 final class Node {
     private Node() {}
 
-    private static final VarHandle STATE, DATA, NEXT, PREV, FLAGS;
+    private static final VarHandle STATE, DATA, NEXT, PREV, FLAGS, INBOX_NEXT;
     private static final VarHandle T_NEXT, T_PREV, T_EXPIRES, T_BUCKET, T_STATE, T_TARGET, T_CPU;
     private static final VarHandle FN;
 
@@ -32,6 +32,7 @@ final class Node {
             NEXT = w.findVarHandle(Work.class, "next", Work.class);
             PREV = w.findVarHandle(Work.class, "prev", Work.class);
             FLAGS = w.findVarHandle(Work.class, "flags", int.class);
+            INBOX_NEXT = w.findVarHandle(Work.class, "inboxNext", Work.class);
             FN = w.findVarHandle(Work.class, "fn", WorkFunction.class);
             MethodHandles.Lookup d = MethodHandles.privateLookupIn(DelayedWork.class, MethodHandles.lookup());
             T_NEXT = d.findVarHandle(DelayedWork.class, "timerNext", DelayedWork.class);
@@ -56,6 +57,12 @@ final class Node {
     // ---- data: pwq while linked, else last pool ----
     static Object dataVolatile(Work w) { return DATA.getVolatile(w); }
     static void setDataVolatile(Work w, Object v) { DATA.setVolatile(w, v); }
+    /** The owner records the pwq before publishing the item by a CAS onto a pool's inbox. */
+    static void setDataRelease(Work w, Object v) { DATA.setRelease(w, v); }
+
+    // ---- inbox link (O: written by the pushing owner before its CAS, read by the drainer under L)
+    static Work inboxNext(Work w) { return (Work) INBOX_NEXT.get(w); }
+    static void setInboxNext(Work w, Work v) { INBOX_NEXT.set(w, v); }
 
     // ---- list links and flags (L: pool lock) ----
     static Work next(Work w) { return (Work) NEXT.get(w); }

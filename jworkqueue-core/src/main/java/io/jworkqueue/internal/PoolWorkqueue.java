@@ -45,6 +45,11 @@ final class PoolWorkqueue {
      * active slot is free and nobody waits before it, else onto the inactive list.
      */
     void insertNew(Work work) { // L
+        insertNew(work, true);
+    }
+
+    /** As {@link #insertNew(Work)}; {@code kick} is false when the caller kicks once for a batch. */
+    void insertNew(Work work, boolean kick) { // L
         int color = workColor;
         nrInFlight[color]++;
         if (inactive.isEmpty() && nrActive < limit) {
@@ -53,7 +58,9 @@ final class PoolWorkqueue {
                 pool.worklistFilling();
             }
             link(work, color, pool.worklist);
-            pool.kick();
+            if (kick) {
+                pool.kick();
+            }
             if (Jfr.on()) {
                 Jfr.activateWork(wq.name(), work);
             }
@@ -64,7 +71,7 @@ final class PoolWorkqueue {
 
     private void link(Work work, int flags, WorkList list) { // L
         Node.setFlags(work, flags);
-        Node.setDataVolatile(work, this);
+        Node.setDataRelease(work, this); // readers that rely on it take the pool lock
         list.addLast(work);
     }
 

@@ -77,7 +77,7 @@ final class Rescuer implements Runnable {
         w.flags = Worker.RESCUER;
         Worker.setCurrent(w);
         pool.startRun(w);
-        pool.lock.lock();
+        pool.lockPool();
         try {
             // Take this workqueue's items off the worklist (assign_work hands an item that is
             // already running elsewhere to that worker), then run them.

@@ -113,6 +113,36 @@ public final class WorkOps {
         WorkerPool pool = pwq.pool;
         // Non-reentrancy: if the item still runs on another pool for this workqueue, queue there.
         Object last = Node.dataVolatile(w);
+        if ((last == pool || last == null) && pool.nrRunning > 0 && !pool.isUnbound()) {
+            // A worker of this bound pool is counted running, so the item would only wait behind
+            // it: leave it on the pool's inbox without taking the lock (see WorkerPool.push).
+            Node.setDataRelease(w, pwq);
+            if (pool.pushBehindRunning(w) && !wq.isDraining()) {
+                pool.requestWatch(); // as kick() would: items wait behind a running worker
+                if (Jfr.on()) {
+                    Jfr.queueWork(wq.name(), w, cpu, pool.cpu);
+                }
+                return;
+            }
+            // The pool has no running worker any more, or a drain or destroy began: move the
+            // inbox ourselves, so the item is linked (or refused) before this call returns.
+            pool.lockSpin();
+            pool.deferWake = true;
+            try {
+                pool.drainInbox(true);
+                if (wq.isDestroyed() && Node.dataVolatile(w) == pwq && WorkList.isLinked(w)) {
+                    unlink(pwq, w); // destroyed after our check: take it back and refuse it
+                    releasePending(w);
+                    wq.checkAccepts(w, fromTimer);
+                }
+            } finally {
+                pool.unlockAndWake();
+            }
+            if (Jfr.on()) {
+                Jfr.queueWork(wq.name(), w, cpu, pool.cpu);
+            }
+            return;
+        }
         if (last instanceof WorkerPool lastPool && lastPool != pool) {
             lastPool.lockSpin();
             Worker running = lastPool.findWorkerExecutingWork(w);
@@ -128,6 +158,7 @@ public final class WorkOps {
         }
         pool.deferWake = true;
         try {
+            pool.drainInbox(true); // items pushed before this call go first
             if (wq.isDestroyed()) { // destroyed while we were choosing (see WorkqueueImpl.markDestroyed)
                 releasePending(w);
                 wq.checkAccepts(w, fromTimer);
@@ -243,18 +274,11 @@ public final class WorkOps {
         }
         if (Node.dataVolatile(w) instanceof PoolWorkqueue pwq) {
             WorkerPool pool = pwq.pool;
-            pool.lock.lock();
+            pool.lockPool();
             try {
-                if (Node.dataVolatile(w) == pwq) {
-                    int f = Node.flags(w);
-                    if ((f & PoolWorkqueue.INACTIVE) != 0) {
-                        // Activate first, so barriers linked behind it end up on the worklist.
-                        pwq.activate(w);
-                        f = Node.flags(w);
-                    }
-                    WorkList.remove(w);
-                    Node.setDataVolatile(w, pool);
-                    pwq.decNrInFlight(f, false);
+                // Not linked yet: its owner has named the pwq but not pushed it onto the inbox.
+                if (Node.dataVolatile(w) == pwq && WorkList.isLinked(w)) {
+                    unlink(pwq, w);
                     return 1;
                 }
             } finally {
@@ -262,6 +286,19 @@ public final class WorkOps {
             }
         }
         return -1;
+    }
+
+    /** Takes a linked item off its pwq's lists; the caller owns PENDING and holds the pool lock. */
+    private static void unlink(PoolWorkqueue pwq, Work w) {
+        int f = Node.flags(w);
+        if ((f & PoolWorkqueue.INACTIVE) != 0) {
+            // Activate first, so barriers linked behind it end up on the worklist.
+            pwq.activate(w);
+            f = Node.flags(w);
+        }
+        WorkList.remove(w);
+        Node.setDataVolatile(w, pwq.pool);
+        pwq.decNrInFlight(f, false);
     }
 
     /** Grabs PENDING, spinning (then yielding) while another owner finishes its move. */
@@ -382,12 +419,15 @@ public final class WorkOps {
             if (pool == null) {
                 return false;
             }
-            pool.lock.lock();
+            pool.lockPool();
             try {
                 Object now = Node.dataVolatile(w);
                 if (now instanceof PoolWorkqueue pwq) {
-                    if (pwq.pool != pool) {
-                        continue; // moved to another pool meanwhile: look again
+                    if (pwq.pool != pool || !WorkList.isLinked(w)) {
+                        // moved to another pool meanwhile, or its owner has not pushed it onto
+                        // the inbox yet: look again
+                        Thread.onSpinWait();
+                        continue;
                     }
                     barrier = new Barrier(Thread.currentThread());
                     insertBarrier(pwq, barrier, w, null);
@@ -460,7 +500,7 @@ public final class WorkOps {
         if (pool == null) {
             return false;
         }
-        pool.lock.lock();
+        pool.lockPool();
         try {
             return pool.findWorkerExecutingWork(w) != null;
         } finally {

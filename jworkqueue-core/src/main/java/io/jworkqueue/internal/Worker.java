@@ -34,16 +34,22 @@ final class Worker implements Runnable {
     /** L: System.nanoTime() when the worker last became idle (for idle culling). */
     long lastActive;
     /** L: the item being run, its pwq and its flags while queued; null when not running. */
-    volatile Work currentWork;
+    Work currentWork; // also read racily by dumps, and by the worker's own thread
     PoolWorkqueue currentPwq;
     int currentFlags;
     /** L: items that must run next on this worker. */
     final WorkList scheduled = new WorkList();
+    /**
+     * Set (under L) by the kick that woke this idle worker, cleared when it leaves the idle list;
+     * volatile because the worker watches it without the lock while it spins before parking.
+     */
+    volatile boolean kicked;
     /** L: busy-hash chain, idle-list links. */
     Worker hashNext, idleNext, idlePrev;
 
-    // C: CPU-time attribution (see WorkerPool overview).
-    long cpuMark, attributedSinceMark;
+    // C: CPU-time attribution (see WorkerPool overview); clock: System.nanoTime() when the
+    // previous item of the current run ended, or the run started.
+    long cpuMark, attributedSinceMark, clock;
 
     // M: the concurrency monitor's samples of this worker (read and written under L by the monitor).
     Work sampledWork;

@@ -56,6 +56,8 @@ final class WorkerPool {
     private static final int BUSY_HASH_BITS = 6;
     /** How often {@link #lockSpin()} retries before parking on the lock. */
     private static final int SPIN_TRIES = 128;
+    /** How long a worker that went idle watches for a kick before it parks (see workerThread). */
+    private static final int IDLE_SPINS = Integer.getInteger("jworkqueue.idleSpins", 512);
     /** {@code MAX_IDLE_WORKERS_RATIO}. */
     static final int MAX_IDLE_WORKERS_RATIO = 4;
     /** {@code MAYDAY_INITIAL_TIMEOUT}, {@code MAYDAY_INTERVAL}. */
@@ -73,9 +75,35 @@ final class WorkerPool {
     final boolean highpri; // I
 
     final ReentrantLock lock = new ReentrantLock();
+    /**
+     * A: the lock-free inbox, a Treiber stack of items linked through their {@code inboxNext}.
+     * A queue call leaves an item here instead of taking the lock when a worker of this bound
+     * pool is counted in {@link #nrRunning}: the item would only wait behind that worker, and
+     * whoever next takes the lock moves it to its pwq ({@link #drainInbox}). See {@link #push}.
+     */
+    @SuppressWarnings("unused")
+    private volatile Work inbox;
+    private static final java.lang.invoke.VarHandle INBOX;
+
+    static {
+        try {
+            INBOX = java.lang.invoke.MethodHandles.lookup().findVarHandle(WorkerPool.class, "inbox", Work.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     // L: everything below
     final WorkList worklist = new WorkList();
-    int nrRunning, nrWorkers, nrIdle;
+    /**
+     * L for writes; volatile because a lock-free queue call reads it after its push onto the
+     * inbox, while a worker that lowers it reads the inbox afterwards (in the predicates): one of
+     * the two always sees the other (see {@link #push}).
+     */
+    volatile int nrRunning;
+    int nrWorkers, nrIdle;
+    /** L: {@link #drainInbox} is on the stack (its kick must not drain again). */
+    private boolean inDrain;
     private Worker idleHead, idleTail;
     /** L: when the pool last started an item, or its worklist last became non-empty (watchdog). */
     long watchdogTs;
@@ -113,7 +141,7 @@ final class WorkerPool {
 
     /** {@code need_more_worker}: work is waiting and nobody is running. */
     boolean needMoreWorker() {
-        return !worklist.isEmpty() && nrRunning == 0;
+        return !worklistEmpty() && nrRunning == 0;
     }
 
     /** {@code may_start_working}: another idle worker exists to be woken later. */
@@ -123,7 +151,85 @@ final class WorkerPool {
 
     /** {@code keep_working}: work is waiting and at most this worker is running. */
     boolean keepWorking() {
-        return !worklist.isEmpty() && nrRunning <= 1;
+        return !worklistEmpty() && nrRunning <= 1;
+    }
+
+    /** Whether the worklist is empty once the inbox has been moved onto it (L). */
+    private boolean worklistEmpty() {
+        drainInbox(false);
+        return worklist.isEmpty();
+    }
+
+    // ------------------------------------------------------------------ the inbox
+
+    /**
+     * Lock-free queueing: puts an item whose PENDING the caller owns, and whose {@code data}
+     * already names its pwq, on the inbox. Only for a bound pool, and only while
+     * {@code nrRunning > 0}; if this returns false (nrRunning is 0 by now), the caller must take
+     * the lock and drain the inbox itself. The CAS here and the volatile read after it
+     * on one side, and on the other a worker's decrement of nrRunning followed by its read of the
+     * inbox in {@link #needMoreWorker()} or {@link #keepWorking()}, are sequentially consistent,
+     * so either the caller sees the pool without a running worker, or that worker sees the item.
+     * Every path that lowers nrRunning re-evaluates a predicate under the lock, and every other
+     * lock holder drains first ({@link #lockPool()}), so an item never sits here unseen.
+     */
+    boolean pushBehindRunning(Work w) {
+        Work head;
+        do {
+            head = inbox;
+            Node.setInboxNext(w, head);
+        } while (!INBOX.weakCompareAndSet(this, head, w));
+        return nrRunning > 0;
+    }
+
+    /**
+     * Moves every item of the inbox, oldest first, onto its pwq as a locked queue call would
+     * ({@link PoolWorkqueue#insertNew}), then kicks the pool once if asked to (L).
+     *
+     * @return true if anything was moved
+     */
+    boolean drainInbox(boolean kick) {
+        if (inbox == null || inDrain) {
+            return false;
+        }
+        inDrain = true;
+        try {
+            Work head;
+            boolean moved = false;
+            while ((head = (Work) INBOX.getAndSet(this, null)) != null) {
+                moved = true;
+                Work fifo = null; // the stack is newest first: reverse it
+                while (head != null) {
+                    Work n = Node.inboxNext(head);
+                    Node.setInboxNext(head, fifo);
+                    fifo = head;
+                    head = n;
+                }
+                while (fifo != null) {
+                    Work n = Node.inboxNext(fifo);
+                    Node.setInboxNext(fifo, null);
+                    ((PoolWorkqueue) Node.dataVolatile(fifo)).insertNew(fifo, false);
+                    fifo = n;
+                }
+            }
+            if (moved && kick) {
+                kick();
+            }
+            return moved;
+        } finally {
+            inDrain = false;
+        }
+    }
+
+    /** Takes the pool lock and moves the inbox onto the pwqs, so the holder sees every queued item. */
+    void lockPool() {
+        lock.lock();
+        drainInbox(true);
+    }
+
+    /** The monitor should watch this pool: items wait behind a running worker (any thread). */
+    void requestWatch() {
+        runtime.monitor().request();
     }
 
     /** {@code need_to_create_worker}: a worker is needed and none is idle. */
@@ -178,7 +284,27 @@ final class WorkerPool {
         }
     }
 
+    /**
+     * Spins (yielding now and then) for a while after going idle, watching for a kick.
+     *
+     * @return true if the worker was kicked meanwhile
+     */
+    private static boolean awaitKickSpinning(Worker w) {
+        for (int i = 1; i <= IDLE_SPINS; i++) {
+            if (w.kicked) {
+                return true;
+            }
+            if ((i & 31) == 0) {
+                Thread.yield();
+            } else {
+                Thread.onSpinWait();
+            }
+        }
+        return w.kicked;
+    }
+
     private void leaveIdle(Worker w) {
+        w.kicked = false;
         if ((w.flags & Worker.IDLE) == 0) {
             return;
         }
@@ -202,7 +328,7 @@ final class WorkerPool {
      * has been idle for the timeout; otherwise re-arms for when it will have been. Timer thread.
      */
     private void idleTimerFired() {
-        lock.lock();
+        lockPool();
         try {
             long timeout = runtime.idleTimeoutNanos();
             while (tooManyWorkers() && idleTail != null && !closing) {
@@ -253,6 +379,10 @@ final class WorkerPool {
             }
             return false;
         }
+        if (w.kicked) {
+            return true; // woken already and not yet running: another unpark would be a wasted system call
+        }
+        w.kicked = true;
         if (deferWake) {
             wakeAfterUnlock = w.thread;
         } else {
@@ -322,7 +452,7 @@ final class WorkerPool {
      * creating the first one. Timer thread.
      */
     private void maydayTimerFired() {
-        lock.lock();
+        lockPool();
         try {
             if (!maydayArmed || closing) {
                 return;
@@ -498,7 +628,7 @@ final class WorkerPool {
 
     /** The body of every worker thread ({@code worker_thread}). */
     void workerThread(Worker w) {
-        lock.lock();
+        lockPool();
         try {
             while (true) {
                 if ((w.flags & Worker.DIE) != 0) {
@@ -518,7 +648,11 @@ final class WorkerPool {
                         }
                     } while (keepWorking());
                     setFlags(w, Worker.PREP);
-                    break;
+                    // Left nr_running: an item pushed onto the inbox meanwhile may have seen this
+                    // worker still counted; look once more (the other half of push's handshake).
+                    if (!drainInbox(false)) {
+                        break;
+                    }
                 }
                 if ((w.flags & Worker.DIE) != 0) {
                     return; // destroyWorker did the bookkeeping; the wake-up that came with DIE
@@ -527,7 +661,12 @@ final class WorkerPool {
                 enterIdle(w);
                 lock.unlock();
                 try {
-                    LockSupport.park(this);
+                    // A short spin first: work often arrives again within microseconds (the next
+                    // batch of a producer), and a kick then costs no context switch. Bounded, so
+                    // an idle pool still parks for good within tens of microseconds.
+                    if (!awaitKickSpinning(w)) {
+                        LockSupport.park(this);
+                    }
                     Thread.interrupted();
                 } finally {
                     lockSpin();
@@ -546,6 +685,7 @@ final class WorkerPool {
     }
 
     void startRun(Worker w) {
+        w.clock = System.nanoTime();
         if (CPU_CLOCK) {
             w.cpuMark = THREADS.getCurrentThreadCpuTime();
             w.attributedSinceMark = 0;
@@ -571,7 +711,7 @@ final class WorkerPool {
         // Off the queue: record the pool for non-reentrancy and flush, then drop PENDING. The
         // RMW pairs with the queuer's getAndOr (see WorkOps): a queue that saw PENDING set
         // happened before this, so its writes are visible to the run below.
-        Node.setDataVolatile(work, this);
+        Node.setDataRelease(work, this); // published by the full-fence RMW right after
         WorkOps.clearPending(work);
         boolean barrier = work instanceof Barrier;
         if (!barrier) {
@@ -580,7 +720,9 @@ final class WorkerPool {
                 pwq.rescued++;
             }
         }
-        long t0 = System.nanoTime();
+        // One clock reading per item: this item starts when the previous one of the run ended
+        // (the bookkeeping between them is charged to it; see cpuCharge for the correction).
+        long t0 = w.clock;
         watchdogTs = t0;
         lock.unlock();
         long cpu = 0;
@@ -595,7 +737,9 @@ final class WorkerPool {
             if (event != null) {
                 Jfr.executeEnd(event, pwq.wq.name(), work, w.toString()); // workqueue_execute_end
             }
-            cpu = cpuCharge(w, System.nanoTime() - t0);
+            long end = System.nanoTime();
+            w.clock = end;
+            cpu = cpuCharge(w, end - t0);
             Thread.interrupted();
         } finally {
             lockSpin();
@@ -640,7 +784,7 @@ final class WorkerPool {
 
     /** {@code wq_worker_sleeping}: the worker is about to block. */
     void workerSleeping(Worker w) {
-        lock.lock();
+        lockPool();
         try {
             if (w.sleeping) {
                 w.sleepingDetected = false; // the hint now owns the state; wq_worker_running restores it
@@ -661,7 +805,7 @@ final class WorkerPool {
 
     /** {@code wq_worker_running}: the worker runs again. */
     void workerRunning(Worker w) {
-        lock.lock();
+        lockPool();
         try {
             if (!w.sleeping) {
                 return;
@@ -695,7 +839,7 @@ final class WorkerPool {
      */
     boolean sample(long cpuIntensiveThresholdNanos) {
         List<Object[]> hogs = null;
-        lock.lock();
+        lockPool();
         try {
             boolean sleepers = false;
             for (Worker w : workers) {
@@ -789,7 +933,7 @@ final class WorkerPool {
 
     /** @return how long the worklist has waited without an item starting, or 0 if it is empty */
     long stalledNanos(long now) {
-        lock.lock();
+        lockPool();
         try {
             return worklist.isEmpty() ? 0 : Math.max(0, now - watchdogTs);
         } finally {
@@ -799,7 +943,7 @@ final class WorkerPool {
 
     /** @return a consistent snapshot of this pool, taken under its lock */
     io.jworkqueue.PoolInfo info(long now) {
-        lock.lock();
+        lockPool();
         try {
             long waited = worklist.isEmpty() ? 0 : Math.max(0, now - watchdogTs) / 1_000_000L;
             return new io.jworkqueue.PoolInfo(id, cpu, isUnbound(), highpri, highpri ? -20 : 0,
@@ -812,7 +956,7 @@ final class WorkerPool {
 
     /** Restarts the watchdog clock (after a lockup was reported). */
     void touchWatchdog(long now) {
-        lock.lock();
+        lockPool();
         try {
             watchdogTs = now;
         } finally {
@@ -825,7 +969,7 @@ final class WorkerPool {
     }
 
     List<Worker> workersSnapshot() {
-        lock.lock();
+        lockPool();
         try {
             return new ArrayList<>(workers);
         } finally {
@@ -838,7 +982,7 @@ final class WorkerPool {
     /** Tells every worker to exit and waits for their threads. */
     void shutdown() {
         List<Thread> threads = new ArrayList<>();
-        lock.lock();
+        lockPool();
         try {
             closing = true;
             disarmMayday();
@@ -856,7 +1000,7 @@ final class WorkerPool {
     }
 
     int workerCount() {
-        lock.lock();
+        lockPool();
         try {
             return nrWorkers;
         } finally {

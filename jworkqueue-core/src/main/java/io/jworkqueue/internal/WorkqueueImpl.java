@@ -256,7 +256,7 @@ public final class WorkqueueImpl implements Workqueue {
             myColor = workColor;
             workColor = nextColor(workColor);
             for (PoolWorkqueue pwq : pwqs) {
-                pwq.pool.lock.lock();
+                pwq.pool.lockPool();
                 try {
                     pwq.workColor = workColor;
                 } finally {
@@ -314,7 +314,7 @@ public final class WorkqueueImpl implements Workqueue {
 
     private boolean colorIsDrained(int color) {
         for (PoolWorkqueue pwq : pwqs) {
-            pwq.pool.lock.lock();
+            pwq.pool.lockPool();
             try {
                 if (pwq.nrInFlight[color] != 0) {
                     return false;
@@ -372,7 +372,7 @@ public final class WorkqueueImpl implements Workqueue {
     /** Whether no pwq has active, inactive or in-flight items. */
     boolean isEmpty() {
         for (PoolWorkqueue pwq : pwqs) {
-            pwq.pool.lock.lock();
+            pwq.pool.lockPool();
             try {
                 if (pwq.nrActive != 0 || !pwq.inactive.isEmpty()) {
                     return false;
@@ -421,7 +421,7 @@ public final class WorkqueueImpl implements Workqueue {
             try {
                 for (PoolWorkqueue pwq : pwqs) {
                     if (!locked.contains(pwq.pool)) {
-                        pwq.pool.lock.lock();
+                        pwq.pool.lockPool();
                         locked.add(pwq.pool);
                     }
                 }
@@ -467,7 +467,7 @@ public final class WorkqueueImpl implements Workqueue {
     /** Applies max_active and the freezer to every pwq. */
     synchronized void adjustLimits(boolean frozen) {
         for (PoolWorkqueue pwq : pwqs) {
-            pwq.pool.lock.lock();
+            pwq.pool.lockPool();
             try {
                 pwq.adjustLimit(maxActive, frozen);
             } finally {
@@ -479,7 +479,7 @@ public final class WorkqueueImpl implements Workqueue {
     /** Whether any pwq still has active items (the freezer's busy test). */
     boolean hasActive() {
         for (PoolWorkqueue pwq : pwqs) {
-            pwq.pool.lock.lock();
+            pwq.pool.lockPool();
             try {
                 if (pwq.nrActive > 0) {
                     return true;
@@ -495,7 +495,7 @@ public final class WorkqueueImpl implements Workqueue {
     public boolean isCongested(int cpu) {
         checkCpu(cpu);
         PoolWorkqueue pwq = pwqFor(cpu);
-        pwq.pool.lock.lock();
+        pwq.pool.lockPool();
         try {
             return pwq.isCongested();
         } finally {
@@ -525,7 +525,7 @@ public final class WorkqueueImpl implements Workqueue {
         for (int i = 0; i < pwqs.length; i++) {
             PoolWorkqueue pwq = pwqs[i];
             pools[i] = pwq.pool.id;
-            pwq.pool.lock.lock();
+            pwq.pool.lockPool();
             try {
                 active += pwq.nrActive;
                 inact += pwq.inactive.size();
@@ -550,7 +550,7 @@ public final class WorkqueueImpl implements Workqueue {
     public WorkqueueStats stats() {
         long started = 0, completed = 0, cpu = 0, intensive = 0, cmw = 0, rpr = 0, mayday = 0, rescued = 0;
         for (PoolWorkqueue pwq : pwqs) {
-            pwq.pool.lock.lock();
+            pwq.pool.lockPool();
             try {
                 started += pwq.started;
                 completed += pwq.completed;

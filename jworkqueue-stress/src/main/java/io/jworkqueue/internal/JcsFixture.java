@@ -34,6 +34,55 @@ final class JcsFixture {
         CORE = FROZEN.runtime;
     }
 
+    /**
+     * A workqueue of a runtime whose thread factory never starts its threads, for the tests of
+     * the sleeping hand-shakes: a pool with no idle worker shows a wake-up as the creation of
+     * its first worker.
+     */
+    static final WorkqueueImpl NEVER_STARTED = (WorkqueueImpl) WorkqueueRuntime.builder()
+            .cpus(1)
+            .threadFactory(r -> new Thread(r, "jcs-never-started") {
+                @Override
+                public void start() {
+                    // a stand-in: only its creation is observed
+                }
+            })
+            .watchdogThreshold(Duration.ofDays(1))
+            .build()
+            .alloc("jcs-handshake", java.util.Set.of(), 0);
+
+    /**
+     * A bound pool of one state's own, not shared with the runtime: its only worker runs an item
+     * and is counted in nr_running; no worker is idle.
+     */
+    static final class BusyPool {
+        final WorkerPool pool;
+        final PoolWorkqueue pwq;
+        final Worker running;
+
+        BusyPool(int id) {
+            pool = new WorkerPool(NEVER_STARTED.runtime, id, 0, false);
+            pwq = new PoolWorkqueue(pool, NEVER_STARTED, 16);
+            running = new Worker(pool, 0);
+            running.flags = 0;
+            running.currentPwq = pwq;
+            running.currentWork = new Work(NOP);
+            pool.nrRunning = 1;
+        }
+
+        /** worklist non-empty (0/1), nr_running, workers created; read without moving the inbox. */
+        void observe(org.openjdk.jcstress.infra.results.III_Result r) {
+            pool.lock.lock();
+            try {
+                r.r1 = pool.worklist.isEmpty() ? 0 : 1;
+                r.r2 = pool.nrRunning;
+                r.r3 = pool.nrWorkers;
+            } finally {
+                pool.lock.unlock();
+            }
+        }
+    }
+
     /** Whether the item is linked on a pwq list (queued, not on a timer). */
     static boolean linked(Work w) {
         return Node.dataVolatile(w) instanceof PoolWorkqueue;

@@ -3,7 +3,6 @@ package io.jworkqueue.internal;
 import static org.openjdk.jcstress.annotations.Expect.*;
 
 import io.jworkqueue.Work;
-import java.time.Duration;
 import org.openjdk.jcstress.annotations.*;
 import org.openjdk.jcstress.infra.results.III_Result;
 
@@ -23,58 +22,30 @@ import org.openjdk.jcstress.infra.results.III_Result;
 @Outcome(expect = FORBIDDEN, desc = "inconsistent accounting")
 @State
 public class JcsSleepingVsInsert {
-    static final WorkqueueImpl WQ;
-    static {
-        io.jworkqueue.WorkqueueRuntime rt = io.jworkqueue.WorkqueueRuntime.builder()
-                .cpus(1)
-                .threadFactory(r -> new Thread(r, "jcs-never-started") {
-                    @Override
-                    public void start() {
-                        // a stand-in: only its creation is observed
-                    }
-                })
-                .watchdogThreshold(Duration.ofDays(1))
-                .build();
-        WQ = (WorkqueueImpl) rt.alloc("jcs-handshake", java.util.Set.of(), 0);
-    }
-
-    final WorkerPool pool = new WorkerPool(WQ.runtime, 1000, 0, false);
-    final PoolWorkqueue pwq = new PoolWorkqueue(pool, WQ, 16);
-    final Worker running = new Worker(pool, 0);
+    final JcsFixture.BusyPool busy = new JcsFixture.BusyPool(1000);
     final Work item = new Work(JcsFixture.NOP);
 
     public JcsSleepingVsInsert() {
-        running.flags = 0; // running an item, counted in nr_running
-        running.currentPwq = pwq;
-        running.currentWork = new Work(JcsFixture.NOP);
-        pool.nrRunning = 1;
         WorkOps.testAndSetPending(item);
     }
 
     @Actor
     public void sleeper() {
-        pool.workerSleeping(running);
+        busy.pool.workerSleeping(busy.running);
     }
 
     @Actor
     public void inserter() {
-        pool.lock.lock();
+        busy.pool.lock.lock();
         try {
-            pwq.insertNew(item);
+            busy.pwq.insertNew(item);
         } finally {
-            pool.lock.unlock();
+            busy.pool.lock.unlock();
         }
     }
 
     @Arbiter
     public void check(III_Result r) {
-        pool.lock.lock();
-        try {
-            r.r1 = pool.worklist.isEmpty() ? 0 : 1;
-            r.r2 = pool.nrRunning;
-            r.r3 = pool.nrWorkers;
-        } finally {
-            pool.lock.unlock();
-        }
+        busy.observe(r);
     }
 }
