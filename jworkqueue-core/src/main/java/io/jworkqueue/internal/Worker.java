@@ -39,11 +39,8 @@ final class Worker implements Runnable {
     int currentFlags;
     /** L: items that must run next on this worker. */
     final WorkList scheduled = new WorkList();
-    /**
-     * Set (under L) by the kick that woke this idle worker, cleared when it leaves the idle list;
-     * volatile because the worker watches it without the lock while it spins before parking.
-     */
-    volatile boolean kicked;
+    /** L: set by the kick that woke this idle worker, cleared when it leaves the idle list. */
+    boolean kicked;
     /** L: busy-hash chain, idle-list links. */
     Worker hashNext, idleNext, idlePrev;
 
@@ -84,6 +81,7 @@ final class Worker implements Runnable {
     @Override
     public void run() {
         tid = NativeThreads.currentTid();
+        WorkerPool.markCpu(this);
         CURRENT.set(this);
         try {
             pool.workerThread(this);

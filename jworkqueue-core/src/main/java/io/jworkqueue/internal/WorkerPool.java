@@ -56,8 +56,6 @@ final class WorkerPool {
     private static final int BUSY_HASH_BITS = 6;
     /** How often {@link #lockSpin()} retries before parking on the lock. */
     private static final int SPIN_TRIES = 128;
-    /** How long a worker that went idle watches for a kick before it parks (see workerThread). */
-    private static final int IDLE_SPINS = Integer.getInteger("jworkqueue.idleSpins", 512);
     /** {@code MAX_IDLE_WORKERS_RATIO}. */
     static final int MAX_IDLE_WORKERS_RATIO = 4;
     /** {@code MAYDAY_INITIAL_TIMEOUT}, {@code MAYDAY_INTERVAL}. */
@@ -65,6 +63,8 @@ final class WorkerPool {
     static final long NATIVE_BLOCK_NANOS = 3_000_000L;
     static final long MAYDAY_INITIAL_NANOS = 10_000_000L, MAYDAY_INTERVAL_NANOS = 100_000_000L;
     private static final long SHORT_ITEM_NANOS = 50_000;
+    /** The watchdog's clock is kept to this precision (its thresholds are seconds). */
+    private static final long WATCHDOG_TOUCH_NANOS = 1_000_000L;
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     private static final boolean CPU_CLOCK = THREADS.isCurrentThreadCpuTimeSupported();
 
@@ -79,26 +79,16 @@ final class WorkerPool {
      * A: the lock-free inbox, a Treiber stack of items linked through their {@code inboxNext}.
      * A queue call leaves an item here instead of taking the lock when a worker of this bound
      * pool is counted in {@link #nrRunning}: the item would only wait behind that worker, and
-     * whoever next takes the lock moves it to its pwq ({@link #drainInbox}). See {@link #push}.
+     * whoever next takes the lock moves it to its pwq ({@link #drainInbox}). See {@link #pushBehindRunning}.
      */
-    @SuppressWarnings("unused")
-    private volatile Work inbox;
-    private static final java.lang.invoke.VarHandle INBOX;
-
-    static {
-        try {
-            INBOX = java.lang.invoke.MethodHandles.lookup().findVarHandle(WorkerPool.class, "inbox", Work.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
+    private final Inbox inbox = new Inbox();
 
     // L: everything below
     final WorkList worklist = new WorkList();
     /**
      * L for writes; volatile because a lock-free queue call reads it after its push onto the
      * inbox, while a worker that lowers it reads the inbox afterwards (in the predicates): one of
-     * the two always sees the other (see {@link #push}).
+     * the two always sees the other (see {@link #pushBehindRunning}).
      */
     volatile int nrRunning;
     int nrWorkers, nrIdle;
@@ -154,8 +144,16 @@ final class WorkerPool {
         return !worklistEmpty() && nrRunning <= 1;
     }
 
-    /** Whether the worklist is empty once the inbox has been moved onto it (L). */
+    /**
+     * Whether the worklist is empty once the inbox has been moved onto it (L). The inbox is
+     * looked at only when the worklist is empty: everything on the worklist was queued before
+     * anything on the inbox (a locked queue call drains the inbox before it links), so order is
+     * kept, and a busy worker does not touch the inbox's contended cache line for every item.
+     */
     private boolean worklistEmpty() {
+        if (!worklist.isEmpty()) {
+            return false;
+        }
         drainInbox(false);
         return worklist.isEmpty();
     }
@@ -174,11 +172,7 @@ final class WorkerPool {
      * lock holder drains first ({@link #lockPool()}), so an item never sits here unseen.
      */
     boolean pushBehindRunning(Work w) {
-        Work head;
-        do {
-            head = inbox;
-            Node.setInboxNext(w, head);
-        } while (!INBOX.weakCompareAndSet(this, head, w));
+        inbox.push(w);
         return nrRunning > 0;
     }
 
@@ -189,14 +183,14 @@ final class WorkerPool {
      * @return true if anything was moved
      */
     boolean drainInbox(boolean kick) {
-        if (inbox == null || inDrain) {
+        if (inDrain || inbox.isEmpty()) {
             return false;
         }
         inDrain = true;
         try {
             Work head;
             boolean moved = false;
-            while ((head = (Work) INBOX.getAndSet(this, null)) != null) {
+            while ((head = inbox.takeAll()) != null) {
                 moved = true;
                 Work fifo = null; // the stack is newest first: reverse it
                 while (head != null) {
@@ -282,25 +276,6 @@ final class WorkerPool {
         if (tooManyWorkers() && !idleTimer.isTimerArmed() && !closing) {
             runtime.timers().rearm(idleTimer, runtime.idleTimeoutNanos());
         }
-    }
-
-    /**
-     * Spins (yielding now and then) for a while after going idle, watching for a kick.
-     *
-     * @return true if the worker was kicked meanwhile
-     */
-    private static boolean awaitKickSpinning(Worker w) {
-        for (int i = 1; i <= IDLE_SPINS; i++) {
-            if (w.kicked) {
-                return true;
-            }
-            if ((i & 31) == 0) {
-                Thread.yield();
-            } else {
-                Thread.onSpinWait();
-            }
-        }
-        return w.kicked;
     }
 
     private void leaveIdle(Worker w) {
@@ -640,7 +615,7 @@ final class WorkerPool {
                         continue;
                     }
                     clearFlags(w, Worker.PREP);
-                    startRun(w);
+                    w.clock = System.nanoTime(); // the CPU clock was read before the worker parked
                     do {
                         Work work = worklist.first();
                         if (assignWork(work, w)) {
@@ -661,12 +636,8 @@ final class WorkerPool {
                 enterIdle(w);
                 lock.unlock();
                 try {
-                    // A short spin first: work often arrives again within microseconds (the next
-                    // batch of a producer), and a kick then costs no context switch. Bounded, so
-                    // an idle pool still parks for good within tens of microseconds.
-                    if (!awaitKickSpinning(w)) {
-                        LockSupport.park(this);
-                    }
+                    markCpu(w);
+                    LockSupport.park(this);
                     Thread.interrupted();
                 } finally {
                     lockSpin();
@@ -684,8 +655,19 @@ final class WorkerPool {
         }
     }
 
+    /** A run of items starts: the rescuer's, which has no idle phase to read its CPU clock in. */
     void startRun(Worker w) {
+        markCpu(w);
         w.clock = System.nanoTime();
+    }
+
+    /**
+     * Reads the worker's CPU clock as the base of the next run's charges. A pool worker does it
+     * before it parks, not when it wakes: the reading is a system call, and on the way from a
+     * kick to the first item it would only add latency. A parked thread uses no CPU, so the
+     * base stays right.
+     */
+    static void markCpu(Worker w) {
         if (CPU_CLOCK) {
             w.cpuMark = THREADS.getCurrentThreadCpuTime();
             w.attributedSinceMark = 0;
@@ -723,7 +705,9 @@ final class WorkerPool {
         // One clock reading per item: this item starts when the previous one of the run ended
         // (the bookkeeping between them is charged to it; see cpuCharge for the correction).
         long t0 = w.clock;
-        watchdogTs = t0;
+        if (t0 - watchdogTs > WATCHDOG_TOUCH_NANOS) {
+            watchdogTs = t0; // rarely: producers read nrRunning on this object's cache lines
+        }
         lock.unlock();
         long cpu = 0;
         try {
