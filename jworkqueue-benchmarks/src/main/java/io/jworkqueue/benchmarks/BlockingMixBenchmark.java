@@ -36,6 +36,9 @@ import org.openjdk.jmh.infra.Blackhole;
  *   <tr><td>{@code wq-system-queue}</td><td>the same with plain {@code queue(item)} from the
  *       producer thread (not a worker: every item lands on the one CPU pool the producer thread
  *       maps to)</td></tr>
+ *   <tr><td>{@code wq-system-hinted}</td><td>as {@code wq-system}, but the sleep is wrapped in
+ *       {@code WorkqueueRuntime.blocking(...)}: the pool learns of it at once instead of from
+ *       the concurrency monitor's next sample</td></tr>
  *   <tr><td>{@code fixed}</td><td>fixed {@code ThreadPoolExecutor(cpus)}</td></tr>
  *   <tr><td>{@code fjp}</td><td>{@code ForkJoinPool(cpus)}</td></tr>
  * </table>
@@ -56,7 +59,7 @@ public class BlockingMixBenchmark {
     static final long SLEEP_MS = 5;
     static final long BURN_NANOS = 500_000;
 
-    @Param({"wq-system", "wq-system-queue", "fixed", "fjp"})
+    @Param({"wq-system", "wq-system-queue", "wq-system-hinted", "fixed", "fjp"})
     public String impl;
 
     int cpus;
@@ -85,13 +88,24 @@ public class BlockingMixBenchmark {
             Blackhole.consumeCPU(tokens);
             c.done();
         };
+        Runnable hintedSleeper = () -> {
+            try {
+                WorkqueueRuntime.blocking(() -> {
+                    Thread.sleep(SLEEP_MS);
+                    return null;
+                });
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            c.done();
+        };
         for (int i = 0; i < items.length; i++) {
-            Runnable r = i % 3 == 0 ? sleeper : burner;
+            Runnable r = i % 3 == 0 ? (impl.equals("wq-system-hinted") ? hintedSleeper : sleeper) : burner;
             tasks[i] = r;
             items[i] = new Work(self -> r.run());
         }
         switch (impl) {
-            case "wq-system", "wq-system-queue" -> {
+            case "wq-system", "wq-system-queue", "wq-system-hinted" -> {
                 runtime = WorkqueueRuntime.builder().cpus(cpus).build();
                 wq = runtime.system();
             }
@@ -114,7 +128,7 @@ public class BlockingMixBenchmark {
         Completion c = completion;
         c.reset(items.length);
         if (wq != null) {
-            if (impl.equals("wq-system")) {
+            if (!impl.equals("wq-system-queue")) {
                 for (int i = 0; i < items.length; i++) {
                     wq.queueOn(i % cpus, items[i]);
                 }

@@ -24,9 +24,10 @@ final class PoolWorkqueue {
     final WorkerPool pool; // I: init-only
     final WorkqueueImpl wq; // I
 
-    // L: pool lock
-    int nrActive;
-    int limit;
+    // L: pool lock. nrActive and limit are also read without it, by a lock-free queue call
+    // deciding whether the item would only wait on the inactive list (see isSaturated).
+    volatile int nrActive;
+    volatile int limit;
     final WorkList inactive = new WorkList();
     final int[] nrInFlight = new int[NR_COLORS];
     int workColor;
@@ -119,7 +120,18 @@ final class PoolWorkqueue {
     /** Recomputes the limit from the workqueue's max_active and the freezer, then activates. */
     void adjustLimit(int maxActive, boolean frozen) { // L
         limit = frozen ? 0 : maxActive;
+        pool.drainInbox(false); // after the write: see isSaturated
         activateInactive();
+    }
+
+    /**
+     * Whether a newly queued item would wait on the inactive list: max_active is used up. Read
+     * without the lock by {@link WorkerPool#pushBehind}. Whoever lowers nrActive or raises the
+     * limit moves the pool's inbox afterwards ({@link #decNrInFlight}, {@link #adjustLimit}),
+     * so an item pushed because this was true is seen when it turns false.
+     */
+    boolean isSaturated() {
+        return nrActive >= limit;
     }
 
     /**
@@ -131,6 +143,7 @@ final class PoolWorkqueue {
     void decNrInFlight(int flags, boolean byWorker) { // L
         if ((flags & INACTIVE) == 0) {
             nrActive--;
+            pool.drainInbox(!byWorker); // after the decrement: see isSaturated
             activateInactive(!byWorker);
         }
         int color = flags & COLOR_MASK;

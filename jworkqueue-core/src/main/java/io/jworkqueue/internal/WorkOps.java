@@ -113,12 +113,14 @@ public final class WorkOps {
         WorkerPool pool = pwq.pool;
         // Non-reentrancy: if the item still runs on another pool for this workqueue, queue there.
         Object last = Node.dataVolatile(w);
-        if ((last == pool || last == null) && pool.nrRunning > 0 && !pool.isUnbound()) {
-            // A worker of this bound pool is counted running, so the item would only wait behind
-            // it: leave it on the pool's inbox without taking the lock (see WorkerPool.push).
+        if ((last == pool || last == null) && pool.mayLeaveOnInbox(pwq)) {
+            // The item would only wait if linked now (behind a running worker of a bound pool,
+            // or on the inactive list): leave it on the pool's inbox without taking the lock.
             Node.setDataRelease(w, pwq);
-            if (pool.pushBehindRunning(w) && !wq.isDraining()) {
-                pool.requestWatch(); // as kick() would: items wait behind a running worker
+            if (pool.pushBehind(pwq, w) && !wq.isDraining()) {
+                if (!pool.isUnbound()) {
+                    pool.requestWatch(); // as kick() would: items may wait behind a running worker
+                }
                 if (Jfr.on()) {
                     Jfr.queueWork(wq.name(), w, cpu, pool.cpu);
                 }

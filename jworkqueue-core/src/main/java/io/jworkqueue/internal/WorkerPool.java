@@ -79,7 +79,7 @@ final class WorkerPool {
      * A: the lock-free inbox, a Treiber stack of items linked through their {@code inboxNext}.
      * A queue call leaves an item here instead of taking the lock when a worker of this bound
      * pool is counted in {@link #nrRunning}: the item would only wait behind that worker, and
-     * whoever next takes the lock moves it to its pwq ({@link #drainInbox}). See {@link #pushBehindRunning}.
+     * whoever next takes the lock moves it to its pwq ({@link #drainInbox}). See {@link #pushBehind}.
      */
     private final Inbox inbox = new Inbox();
 
@@ -88,10 +88,12 @@ final class WorkerPool {
     /**
      * L for writes; volatile because a lock-free queue call reads it after its push onto the
      * inbox, while a worker that lowers it reads the inbox afterwards (in the predicates): one of
-     * the two always sees the other (see {@link #pushBehindRunning}).
+     * the two always sees the other (see {@link #pushBehind}).
      */
     volatile int nrRunning;
     int nrWorkers, nrIdle;
+    /** L: while a worker retires an item, the clock it read when the item returned; else 0. */
+    private long finishClock;
     /** L: {@link #drainInbox} is on the stack (its kick must not drain again). */
     private boolean inDrain;
     private Worker idleHead, idleTail;
@@ -162,18 +164,28 @@ final class WorkerPool {
 
     /**
      * Lock-free queueing: puts an item whose PENDING the caller owns, and whose {@code data}
-     * already names its pwq, on the inbox. Only for a bound pool, and only while
-     * {@code nrRunning > 0}; if this returns false (nrRunning is 0 by now), the caller must take
-     * the lock and drain the inbox itself. The CAS here and the volatile read after it
+     * already names its pwq, on the inbox. Only while {@link #mayLeaveOnInbox} holds; if this
+     * returns false (it no longer does), the caller must take the lock and drain the inbox
+     * itself. For the saturated-pwq case the hand-shake is the same with nrActive (or the
+     * limit) in place of nr_running, see {@link PoolWorkqueue#isSaturated}. The CAS here and the volatile read after it
      * on one side, and on the other a worker's decrement of nrRunning followed by its read of the
      * inbox in {@link #needMoreWorker()} or {@link #keepWorking()}, are sequentially consistent,
      * so either the caller sees the pool without a running worker, or that worker sees the item.
      * Every path that lowers nrRunning re-evaluates a predicate under the lock, and every other
      * lock holder drains first ({@link #lockPool()}), so an item never sits here unseen.
      */
-    boolean pushBehindRunning(Work w) {
+    boolean pushBehind(PoolWorkqueue pwq, Work w) {
         inbox.push(w);
-        return nrRunning > 0;
+        return mayLeaveOnInbox(pwq);
+    }
+
+    /**
+     * Whether an item queued to {@code pwq} would only wait if linked now: a worker of this
+     * bound pool is counted running (it waits behind it), or the pwq's max_active is used up (it
+     * waits on the inactive list). Read without the lock.
+     */
+    boolean mayLeaveOnInbox(PoolWorkqueue pwq) {
+        return (cpu >= 0 && nrRunning > 0) || pwq.isSaturated();
     }
 
     /**
@@ -399,9 +411,14 @@ final class WorkerPool {
         lock.lock();
     }
 
-    /** The worklist is about to become non-empty: start the watchdog clock (L). */
+    /**
+     * The worklist is about to become non-empty: start the watchdog clock (L). A worker that
+     * activates the next item while it finishes one passes the clock it has just read, sparing
+     * a second reading per item (on some virtual machines a clock reading costs as much as the
+     * rest of an item's bookkeeping).
+     */
     void worklistFilling() {
-        watchdogTs = System.nanoTime();
+        watchdogTs = finishClock != 0 ? finishClock : System.nanoTime();
         runtime.watchdogNeeded();
     }
 
@@ -746,7 +763,12 @@ final class WorkerPool {
         hashRemove(w, work);
         w.currentWork = null;
         w.currentPwq = null;
-        pwq.decNrInFlight(wflags, (w.flags & Worker.RESCUER) == 0);
+        finishClock = w.clock; // read when the item returned, a moment ago
+        try {
+            pwq.decNrInFlight(wflags, (w.flags & Worker.RESCUER) == 0);
+        } finally {
+            finishClock = 0;
+        }
     }
 
     private static long cpuCharge(Worker w, long wallNanos) {
