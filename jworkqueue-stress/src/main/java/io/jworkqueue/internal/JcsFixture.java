@@ -83,6 +83,23 @@ final class JcsFixture {
         }
     }
 
+    /**
+     * The lock-free branch of {@code WorkOps.queueOwned} on a test's own pool: push the owned
+     * item (whose data names {@code pwq}); if the push may not be left there, move the inbox
+     * under the lock.
+     */
+    static void queueLockFree(WorkerPool pool, PoolWorkqueue pwq, Work item) {
+        if (!pool.pushBehind(pwq, item)) {
+            pool.lockSpin();
+            pool.deferWake = true;
+            try {
+                pool.drainInbox(true);
+            } finally {
+                pool.unlockAndWake();
+            }
+        }
+    }
+
     /** Whether the item is linked on a pwq list (queued, not on a timer). */
     static boolean linked(Work w) {
         return Node.dataVolatile(w) instanceof PoolWorkqueue;

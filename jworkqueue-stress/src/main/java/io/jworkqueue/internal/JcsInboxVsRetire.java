@@ -45,15 +45,7 @@ public class JcsInboxVsRetire {
     /** The lock-free branch of {@code WorkOps.queueOwned}. */
     @Actor
     public void queuer() {
-        if (!pool.pushBehind(pwq, item)) {
-            pool.lockSpin();
-            pool.deferWake = true;
-            try {
-                pool.drainInbox(true);
-            } finally {
-                pool.unlockAndWake();
-            }
-        }
+        JcsFixture.queueLockFree(pool, pwq, item);
     }
 
     @Arbiter

@@ -39,16 +39,7 @@ public class JcsInboxVsSleeping {
     /** The lock-free branch of {@code WorkOps.queueOwned}, on this state's own pool. */
     @Actor
     public void queuer() {
-        WorkerPool pool = busy.pool;
-        if (!pool.pushBehind(busy.pwq, item)) {
-            pool.lockSpin();
-            pool.deferWake = true;
-            try {
-                pool.drainInbox(true);
-            } finally {
-                pool.unlockAndWake();
-            }
-        }
+        JcsFixture.queueLockFree(busy.pool, busy.pwq, item);
     }
 
     @Arbiter
