@@ -51,6 +51,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * mutex, then a pool lock, then the workqueue's flush-wait lock or the timer wheel's lock. Only
  * {@code destroy} holds several pool locks at once, taken in pool-id order. The work item's
  * state word is atomic and may be changed without any lock.
+ *
+ * <p><b>Inbox.</b> A queue call whose item would only wait if linked now (behind a counted
+ * running worker, or on a saturated pwq's inactive list) pushes it onto the lock-free
+ * {@link Inbox} instead of taking the lock ({@link #pushBehind}); every lock holder moves the
+ * inbox first ({@link #lockPool}), and whoever ends the waiting condition moves it afterwards
+ * (docs/DESIGN.md, Queueing).
  */
 final class WorkerPool {
     private static final int BUSY_HASH_BITS = 6;
