@@ -202,6 +202,8 @@ def main():
     ap.add_argument("--svg", required=True)
     ap.add_argument("--command", default="bench/run.sh")
     ap.add_argument("--smoke", action="store_true", help="label everything as a smoke run")
+    ap.add_argument("--notes", default="bench/NOTES.md",
+                    help="hand-written analysis of the missed targets, appended to a measurement page")
     a = ap.parse_args()
     runs, rows = load(a.json)
     cpus = os.cpu_count() or 1
@@ -269,6 +271,10 @@ def main():
     L.append("0 B/op (`gc.alloc.rate.norm`, all threads, per item); `AllocationTest` in jworkqueue-core")
     L.append("guards the same paths in `mvn verify`.")
     L.append("")
+    if not a.smoke and a.notes and os.path.exists(a.notes):
+        with open(a.notes) as nf:
+            L.append(nf.read().rstrip("\n"))
+            L.append("")
     with open(a.out, "w") as f:
         f.write("\n".join(L))
 
