@@ -126,9 +126,10 @@ final class PoolWorkqueue {
 
     /**
      * Whether a newly queued item would wait on the inactive list: max_active is used up. Read
-     * without the lock by {@link WorkerPool#pushBehind}. Whoever lowers nrActive or raises the
-     * limit moves the pool's inbox afterwards ({@link #decNrInFlight}, {@link #adjustLimit}),
-     * so an item pushed because this was true is seen when it turns false.
+     * without the lock by {@link WorkerPool#pushBehind}. Whoever makes it false (the retiring
+     * item that brings nrActive below the limit, or a raised limit) moves the pool's inbox
+     * afterwards ({@link #decNrInFlight}, {@link #adjustLimit}), so an item pushed because this
+     * was true is seen when it turns false.
      */
     boolean isSaturated() {
         return nrActive >= limit;
@@ -142,8 +143,11 @@ final class PoolWorkqueue {
      */
     void decNrInFlight(int flags, boolean byWorker) { // L
         if ((flags & INACTIVE) == 0) {
-            nrActive--;
-            pool.drainInbox(!byWorker); // after the decrement: see isSaturated
+            if (--nrActive == limit - 1) {
+                // Just stopped being saturated: items pushed while it was must be seen now
+                // (after the decrement, see isSaturated). Otherwise no push relied on it.
+                pool.drainInbox(!byWorker);
+            }
             activateInactive(!byWorker);
         }
         int color = flags & COLOR_MASK;

@@ -113,6 +113,7 @@ public final class WorkOps {
         WorkerPool pool = pwq.pool;
         // Non-reentrancy: if the item still runs on another pool for this workqueue, queue there.
         Object last = Node.dataVolatile(w);
+        boolean onInbox = false;
         if ((last == pool || last == null) && pool.mayLeaveOnInbox(pwq)) {
             // The item would only wait if linked now (behind a running worker of a bound pool,
             // or on the inactive list): leave it on the pool's inbox without taking the lock.
@@ -127,25 +128,10 @@ public final class WorkOps {
                 return;
             }
             // The pool has no running worker any more, or a drain or destroy began: move the
-            // inbox ourselves, so the item is linked (or refused) before this call returns.
+            // inbox ourselves below, so the item is linked (or refused) before this call returns.
+            onInbox = true;
             pool.lockSpin();
-            pool.deferWake = true;
-            try {
-                pool.drainInbox(true);
-                if (wq.isDestroyed() && Node.dataVolatile(w) == pwq && WorkList.isLinked(w)) {
-                    unlink(pwq, w); // destroyed after our check: take it back and refuse it
-                    releasePending(w);
-                    wq.checkAccepts(w, fromTimer);
-                }
-            } finally {
-                pool.unlockAndWake();
-            }
-            if (Jfr.on()) {
-                Jfr.queueWork(wq.name(), w, cpu, pool.cpu);
-            }
-            return;
-        }
-        if (last instanceof WorkerPool lastPool && lastPool != pool) {
+        } else if (last instanceof WorkerPool lastPool && lastPool != pool) {
             lastPool.lockSpin();
             Worker running = lastPool.findWorkerExecutingWork(w);
             if (running != null && running.currentPwq.wq == wq) {
@@ -160,12 +146,19 @@ public final class WorkOps {
         }
         pool.deferWake = true;
         try {
-            pool.drainInbox(true); // items pushed before this call go first
-            if (wq.isDestroyed()) { // destroyed while we were choosing (see WorkqueueImpl.markDestroyed)
+            pool.drainInbox(true); // items pushed before this call go first (ours too, if pushed)
+            // Destroyed while we were choosing (see WorkqueueImpl.markDestroyed): refuse the item,
+            // taking it back off its pwq if it went through the inbox and has not started.
+            if (wq.isDestroyed() && (!onInbox || (Node.dataVolatile(w) == pwq && WorkList.isLinked(w)))) {
+                if (onInbox) {
+                    unlink(pwq, w);
+                }
                 releasePending(w);
                 wq.checkAccepts(w, fromTimer);
             }
-            pwq.insertNew(w);
+            if (!onInbox) {
+                pwq.insertNew(w);
+            }
         } finally {
             pool.unlockAndWake();
         }

@@ -83,9 +83,9 @@ final class WorkerPool {
     final ReentrantLock lock = new ReentrantLock();
     /**
      * A: the lock-free inbox, a Treiber stack of items linked through their {@code inboxNext}.
-     * A queue call leaves an item here instead of taking the lock when a worker of this bound
-     * pool is counted in {@link #nrRunning}: the item would only wait behind that worker, and
-     * whoever next takes the lock moves it to its pwq ({@link #drainInbox}). See {@link #pushBehind}.
+     * A queue call leaves an item here instead of taking the lock when it would only wait if
+     * linked now ({@link #mayLeaveOnInbox}); whoever next takes the lock moves it to its pwq
+     * ({@link #drainInbox}). See {@link #pushBehind}.
      */
     private final Inbox inbox = new Inbox();
 
@@ -172,11 +172,12 @@ final class WorkerPool {
      * Lock-free queueing: puts an item whose PENDING the caller owns, and whose {@code data}
      * already names its pwq, on the inbox. Only while {@link #mayLeaveOnInbox} holds; if this
      * returns false (it no longer does), the caller must take the lock and drain the inbox
-     * itself. For the saturated-pwq case the hand-shake is the same with nrActive (or the
-     * limit) in place of nr_running, see {@link PoolWorkqueue#isSaturated}. The CAS here and the volatile read after it
-     * on one side, and on the other a worker's decrement of nrRunning followed by its read of the
-     * inbox in {@link #needMoreWorker()} or {@link #keepWorking()}, are sequentially consistent,
-     * so either the caller sees the pool without a running worker, or that worker sees the item.
+     * itself. The CAS here and the volatile read after it on one side, and on the other a
+     * worker's decrement of nrRunning followed by its read of the inbox in
+     * {@link #needMoreWorker()} or {@link #keepWorking()}, are sequentially consistent, so either
+     * the caller sees the pool without a running worker, or that worker sees the item. For a
+     * saturated pwq the hand-shake is the same with nrActive (or the limit) in place of
+     * nr_running, see {@link PoolWorkqueue#isSaturated}.
      * Every path that lowers nrRunning re-evaluates a predicate under the lock, and every other
      * lock holder drains first ({@link #lockPool()}), so an item never sits here unseen.
      */
@@ -191,7 +192,7 @@ final class WorkerPool {
      * waits on the inactive list). Read without the lock.
      */
     boolean mayLeaveOnInbox(PoolWorkqueue pwq) {
-        return (cpu >= 0 && nrRunning > 0) || pwq.isSaturated();
+        return (!isUnbound() && nrRunning > 0) || pwq.isSaturated();
     }
 
     /**
