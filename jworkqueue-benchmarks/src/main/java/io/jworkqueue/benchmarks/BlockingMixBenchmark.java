@@ -117,10 +117,7 @@ public class BlockingMixBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        Executors2.shutdown(executor);
-        if (runtime != null) {
-            runtime.close();
-        }
+        Executors2.shutdown(executor, runtime);
     }
 
     @Benchmark

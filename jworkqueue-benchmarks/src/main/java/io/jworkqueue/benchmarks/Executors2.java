@@ -23,6 +23,14 @@ final class Executors2 {
         return new ForkJoinPool(n);
     }
 
+    /** Shuts down whichever competitor a trial built: a baseline executor, or a runtime. */
+    static void shutdown(ExecutorService e, io.jworkqueue.WorkqueueRuntime runtime) {
+        shutdown(e);
+        if (runtime != null) {
+            runtime.close();
+        }
+    }
+
     static void shutdown(ExecutorService e) {
         if (e == null) {
             return;

@@ -77,10 +77,7 @@ public class FanOutBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        Executors2.shutdown(executor);
-        if (runtime != null) {
-            runtime.close();
-        }
+        Executors2.shutdown(executor, runtime);
     }
 
     /** One producer's batch: the same items every time, as a work item or as a runnable. */

@@ -91,10 +91,7 @@ public class OrderedStreamBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        Executors2.shutdown(service);
-        if (runtime != null) {
-            runtime.close();
-        }
+        Executors2.shutdown(service, runtime);
         if (outOfOrder != 0) {
             throw new AssertionError(impl + ": " + outOfOrder + " items ran out of order");
         }

@@ -119,10 +119,7 @@ public class PerEntitySerialBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        Executors2.shutdown(pool);
-        if (runtime != null) {
-            runtime.close();
-        }
+        Executors2.shutdown(pool, runtime);
         if (outOfOrder != 0) {
             throw new AssertionError(impl + ": " + outOfOrder + " items ran out of order");
         }

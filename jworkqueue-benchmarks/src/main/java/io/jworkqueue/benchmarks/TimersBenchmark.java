@@ -89,10 +89,7 @@ public class TimersBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        Executors2.shutdown(stpe);
-        if (runtime != null) {
-            runtime.close();
-        }
+        Executors2.shutdown(stpe, runtime);
     }
 
     @Benchmark
