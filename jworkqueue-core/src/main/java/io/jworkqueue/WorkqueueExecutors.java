@@ -337,6 +337,10 @@ public final class WorkqueueExecutors {
         public List<Runnable> shutdownNow() {
             shutdown = true;
             List<Runnable> never = new ArrayList<>();
+            List<Task<?>> running = new ArrayList<>();
+            // Take every waiting task off the workqueue before interrupting anyone: a running task
+            // that ends early on its interrupt would otherwise let the next one start (on an
+            // ordered workqueue, say) before this loop reaches it.
             for (Task<?> t : tasks) {
                 if (t.work.cancel()) {
                     // Was queued or armed, now off the workqueue: it never starts (for a periodic
@@ -344,8 +348,11 @@ public final class WorkqueueExecutors {
                     tasks.remove(t);
                     never.add(t.source);
                 } else {
-                    t.interruptIfRunning();
+                    running.add(t);
                 }
+            }
+            for (Task<?> t : running) {
+                t.interruptIfRunning();
             }
             tryTerminate();
             return never;

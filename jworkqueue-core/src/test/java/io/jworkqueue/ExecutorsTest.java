@@ -17,6 +17,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 
 /** The java.util.concurrent adapters: Executor and ScheduledExecutorService views of a workqueue. */
@@ -156,7 +157,10 @@ class ExecutorsTest {
         }
     }
 
-    @Test
+    // Repeated: the iteration order of the view's task set decides whether the running task is
+    // interrupted before the waiting ones are taken off; with interrupt-first, about one run in
+    // eight let the next task start and lose it from the returned list.
+    @RepeatedTest(50)
     void shutdownNow_returnsTasksNeverStarted_andInterruptsRunning() throws Exception {
         try (WorkqueueRuntime rt = newRuntime()) {
             Workqueue wq = rt.allocOrdered("ex_now", Set.of());
