@@ -124,10 +124,22 @@ class JfrTest {
             Workqueue wq = rt.alloc("jfr_hog", Set.of(), 0);
             CountDownLatch second = new CountDownLatch(1);
             CountDownLatch spinning = new CountDownLatch(1);
+            // Spins until the monitor has flagged it, not merely until the second item runs: on a
+            // loaded machine a sample taken while the spinner is held (preempted, then stopped at
+            // a safepoint) can count it as sleeping for a moment, which also lets the second item
+            // start; the hog must be flagged later all the same.
             assertTrue(wq.queueOn(0, new Work(self -> {
                 spinning.countDown();
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_S);
-                while (second.getCount() > 0 && System.nanoTime() < deadline) {
+                long nextCheck = 0;
+                while (System.nanoTime() < deadline) {
+                    long now = System.nanoTime();
+                    if (now >= nextCheck) {
+                        if (wq.stats().cpuIntensive() > 0) {
+                            break;
+                        }
+                        nextCheck = now + TimeUnit.MILLISECONDS.toNanos(1);
+                    }
                     Thread.onSpinWait();
                 }
             })));
@@ -135,6 +147,7 @@ class JfrTest {
             assertTrue(wq.queueOn(0, new Work(self -> second.countDown())));
             assertTrue(second.await(WAIT_S, TimeUnit.SECONDS), "the hog was not detected");
             wq.flush();
+            assertEquals(1, wq.stats().cpuIntensive(), wq.stats()::toString);
         } finally {
             events = stop(rec, "hog");
         }
