@@ -638,18 +638,7 @@ final class WorkerPool {
                     if (!mayStartWorking() && manageWorkers(w)) {
                         continue;
                     }
-                    clearFlags(w, Worker.PREP);
-                    w.clock = System.nanoTime(); // the CPU clock was read before the worker parked
-                    do {
-                        Work work = worklist.first();
-                        if (assignWork(work, w)) {
-                            processScheduledWorks(w);
-                        }
-                    } while (keepWorking());
-                    setFlags(w, Worker.PREP);
-                    // Left nr_running: an item pushed onto the inbox meanwhile may have seen this
-                    // worker still counted; look once more (the other half of push's handshake).
-                    if (!drainInbox(false)) {
+                    if (!runWorklist(w)) {
                         break;
                     }
                 }
@@ -667,6 +656,69 @@ final class WorkerPool {
                     lockSpin();
                 }
             }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The worker leaves PREP and runs items while {@code keep_working} holds, then re-enters
+     * PREP (L).
+     *
+     * @return true if the inbox held items afterwards (the caller looks at the worklist again)
+     */
+    private boolean runWorklist(Worker w) {
+        clearFlags(w, Worker.PREP);
+        w.clock = System.nanoTime(); // the CPU clock was read before the worker parked
+        do {
+            Work work = worklist.first();
+            if (assignWork(work, w)) {
+                processScheduledWorks(w);
+            }
+        } while (keepWorking());
+        setFlags(w, Worker.PREP);
+        // Left nr_running: an item pushed onto the inbox meanwhile may have seen this worker
+        // still counted; look once more (the other half of push's handshake).
+        return drainInbox(false);
+    }
+
+    /**
+     * Test hook for model checking with a deterministic executor: in a runtime whose thread
+     * factory never starts its threads, the calling thread acts as the pool's most recently idled
+     * worker for one round of {@link #workerThread}, from its wake-up until it would go idle
+     * again, running what that worker would run. The pool keeps at most two such workers, so
+     * two test threads can run items at once. Not used by the runtime itself.
+     *
+     * @return whether an item was run
+     */
+    boolean runAsIdleWorker() {
+        lockPool();
+        try {
+            Worker w = idleHead;
+            if (w == null || closing) {
+                return false;
+            }
+            leaveIdle(w);
+            if (!mayStartWorking() && nrWorkers < 2) {
+                // As a manager would: another idle worker, for a second test thread to play.
+                // Two at most, so that no idle worker is ever surplus and no cull timer is armed.
+                createWorker();
+            }
+            Worker previous = Worker.current();
+            Worker.setCurrent(w);
+            boolean ran = false;
+            try {
+                while (needMoreWorker()) {
+                    ran = true;
+                    if (!runWorklist(w)) {
+                        break;
+                    }
+                }
+            } finally {
+                Worker.setCurrent(previous);
+                enterIdle(w);
+            }
+            return ran;
         } finally {
             lock.unlock();
         }

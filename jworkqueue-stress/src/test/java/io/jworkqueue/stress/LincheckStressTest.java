@@ -15,10 +15,11 @@ import org.junit.jupiter.api.Timeout;
 /**
  * Lincheck in its stress mode: real threads run random scenarios of the operations below on
  * live work items, and Lincheck checks every outcome against the same operations run one at a
- * time (this class is its own sequential specification). Unlike the model checker (see
- * {@link LincheckWaitingTest}), the stress mode does not replace the runtime's parking, so it
- * runs on this runtime; it finds what real interleavings reach, as the torture test does, but
- * with Lincheck's scenario generation, linearizability check and minimised failure reports.
+ * time (this class is its own sequential specification). It runs on the real runtime, with its
+ * own worker threads, which the model checker cannot control (so {@link LincheckModelTest}
+ * plays the workers on the test's threads instead); it finds what real interleavings reach, as
+ * the torture test does, but with Lincheck's scenario generation, linearizability check and
+ * minimised failure reports.
  *
  * <p>Each operation's result is the same in every sequential order, so any other result seen
  * concurrently is a broken postcondition:

@@ -1,36 +1,142 @@
 package io.jworkqueue.stress;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jworkqueue.Work;
+import io.jworkqueue.Workqueue;
+import io.jworkqueue.WorkqueueFlag;
+import io.jworkqueue.WorkqueueRuntime;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The fallback for {@link LincheckWaitingTest}, which Lincheck 3.7 cannot model-check on this
- * runtime (see there): the same scenario bodies, run as real races many times over. Each
- * repetition starts a fresh runtime and real threads, so interleavings vary from run to run;
- * the assertions are the same postconditions. Not exhaustive, unlike model checking: the
- * jcstress layer and the torture test cover the same ground with many more interleavings.
+ * The postconditions of {@link LincheckModelTest} on the real runtime: its own worker threads,
+ * timer and concurrency monitor, and real races between the test's threads, many times over
+ * (each repetition builds a fresh one-CPU runtime, so interleavings vary). Not exhaustive; the
+ * model checker explores the interleavings of the same code systematically, and jcstress and the
+ * torture test cover the rest.
  */
 @Timeout(value = 60, unit = java.util.concurrent.TimeUnit.SECONDS)
 class WaitingPostconditionsTest {
     static final int N = 50;
 
+    static WorkqueueRuntime runtime() {
+        return WorkqueueRuntime.builder().cpus(1).watchdogThreshold(Duration.ZERO).build();
+    }
+
+    /** After cancelSync returns the item is neither pending nor running, even if it requeues itself. */
     @RepeatedTest(N)
     void cancelSync_selfRequeueingItem_neitherPendingNorRunningAfter() {
-        LincheckWaitingTest.cancelSync_selfRequeueingItemScenario();
+        try (WorkqueueRuntime rt = runtime()) {
+            Workqueue wq = rt.alloc("wp-cancel", EnumSet.of(WorkqueueFlag.UNBOUND), 0);
+            AtomicInteger running = new AtomicInteger();
+            AtomicInteger runs = new AtomicInteger();
+            Work w = new Work(self -> {
+                running.incrementAndGet();
+                runs.incrementAndGet();
+                wq.queue(self); // keeps requeueing itself until cancelled
+                running.decrementAndGet();
+            });
+            wq.queue(w);
+            ScenarioThread canceller = ScenarioThread.start(() -> {
+                w.cancelSync();
+                assertFalse(w.isPending(), "pending after cancelSync");
+                assertEquals(0, running.get(), "running after cancelSync");
+                int after = runs.get();
+                wq.flush();
+                assertEquals(after, runs.get(), "ran again after cancelSync");
+            });
+            canceller.join();
+        }
     }
 
+    /** After flush() of an item, the instance queued before it has finished. */
     @RepeatedTest(N)
     void flushItem_afterQueue_instanceFinished() {
-        LincheckWaitingTest.flushItem_afterQueueScenario();
+        try (WorkqueueRuntime rt = runtime()) {
+            Workqueue wq = rt.alloc("wp-flush", EnumSet.of(WorkqueueFlag.UNBOUND), 0);
+            AtomicInteger done = new AtomicInteger();
+            Work w = new Work(self -> done.incrementAndGet());
+            Runnable queueAndFlush = () -> {
+                int before = done.get();
+                if (wq.queue(w)) {
+                    w.flush();
+                    assertTrue(done.get() > before, "flush returned before the queued instance finished");
+                }
+            };
+            ScenarioThread a = ScenarioThread.start(queueAndFlush);
+            ScenarioThread b = ScenarioThread.start(queueAndFlush);
+            a.join();
+            b.join();
+            assertTrue(done.get() >= 1);
+        }
     }
 
+    /** disable / enable nest as a depth: queue calls fail until the last enable. */
     @RepeatedTest(N)
     void disableEnable_depth_queueRefusedUntilLastEnable() {
-        LincheckWaitingTest.disableEnable_depthScenario();
+        try (WorkqueueRuntime rt = runtime()) {
+            Workqueue wq = rt.alloc("wp-disable", EnumSet.of(WorkqueueFlag.UNBOUND), 0);
+            AtomicInteger runs = new AtomicInteger();
+            Work w = new Work(self -> runs.incrementAndGet());
+            Runnable disableQueueEnable = () -> {
+                w.disable();
+                assertFalse(wq.queue(w), "queued while disabled");
+                w.enable();
+            };
+            ScenarioThread a = ScenarioThread.start(disableQueueEnable);
+            ScenarioThread b = ScenarioThread.start(disableQueueEnable);
+            a.join();
+            b.join();
+            assertEquals(0, w.disableDepth());
+            assertTrue(wq.queue(w), "not queueable after the last enable");
+            w.flush();
+            assertEquals(1, runs.get());
+        }
     }
 
+    /** An ordered workqueue runs one at a time in queueing order. */
     @RepeatedTest(N)
     void ordered_concurrentQueuers_fifoPerQueuerAndOneAtATime() {
-        LincheckWaitingTest.ordered_concurrentQueuersScenario();
+        try (WorkqueueRuntime rt = runtime()) {
+            Workqueue wq = rt.allocOrdered("wp-ordered", Set.of());
+            AtomicInteger running = new AtomicInteger();
+            AtomicInteger overlaps = new AtomicInteger();
+            AtomicInteger next = new AtomicInteger();
+            AtomicIntegerArray order = new AtomicIntegerArray(4);
+            Work[] ws = new Work[4];
+            for (int i = 0; i < ws.length; i++) {
+                int id = i;
+                ws[i] = new Work(self -> {
+                    if (running.incrementAndGet() != 1) {
+                        overlaps.incrementAndGet();
+                    }
+                    order.set(id, next.incrementAndGet());
+                    running.decrementAndGet();
+                });
+            }
+            ScenarioThread a = ScenarioThread.start(() -> {
+                assertTrue(wq.queue(ws[0]));
+                assertTrue(wq.queue(ws[1]));
+            });
+            ScenarioThread b = ScenarioThread.start(() -> {
+                assertTrue(wq.queue(ws[2]));
+                assertTrue(wq.queue(ws[3]));
+            });
+            a.join();
+            b.join();
+            wq.flush();
+            assertEquals(0, overlaps.get(), "two items of an ordered workqueue ran at once");
+            assertEquals(4, next.get());
+            assertTrue(order.get(0) < order.get(1), "FIFO broken: " + order);
+            assertTrue(order.get(2) < order.get(3), "FIFO broken: " + order);
+        }
     }
 }

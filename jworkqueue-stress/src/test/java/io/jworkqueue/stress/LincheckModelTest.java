@@ -1,0 +1,220 @@
+package io.jworkqueue.stress;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jworkqueue.Work;
+import io.jworkqueue.Workqueue;
+import io.jworkqueue.internal.ModelExecutor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import org.jetbrains.lincheck.Lincheck;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Lincheck model checking ({@link Lincheck#runConcurrentTest}) of the postconditions that
+ * involve waiting, with a deterministic executor: the runtime starts no threads
+ * ({@link ModelExecutor}), and the test's own threads play its workers, running the real worker
+ * loop. Lincheck's scheduler so controls every thread that touches the runtime and explores their
+ * interleavings, including those inside the queue, cancel, flush and worker code.
+ *
+ * <p>Each invocation builds its own engine (it runs no threads, so it needs no closing: it is
+ * garbage once the invocation ends); a runtime shared between invocations would not do, since
+ * Lincheck restores the static state it saw between invocations. Scenario threads hand their
+ * failures to the main thread ({@link ScenarioThread}), which is where Lincheck looks for them.
+ * {@code -Dlincheck.invocations=N} sets the invocations per test (default 300, about 30 s for
+ * the four).
+ *
+ * <p>Each scenario has been shown to fail on a mutation of the engine: cancelSync that does not
+ * wait for the running instance; an item flush that does not wait; disable that does not nest;
+ * an ordered workqueue with max_active 2.
+ */
+@Timeout(value = 10, unit = java.util.concurrent.TimeUnit.MINUTES)
+class LincheckModelTest {
+    static final int INVOCATIONS = Integer.getInteger("lincheck.invocations", 300);
+    /** How often the item of the cancelSync scenario requeues itself. */
+    static final int REQUEUES = 3;
+
+    static Workqueue unbound(String name) {
+        return ModelExecutor.unbound(name);
+    }
+
+    /** A thread playing a worker of {@code wq}'s pool until {@code stop} is set. */
+    static ScenarioThread worker(Workqueue wq, AtomicBoolean stop) {
+        return ScenarioThread.start(() -> {
+            while (!stop.get()) {
+                if (!ModelExecutor.runOnce(wq)) {
+                    Thread.yield();
+                }
+            }
+        });
+    }
+
+    /** Runs on the calling thread whatever is left. */
+    static void runRest(Workqueue wq) {
+        while (ModelExecutor.runOnce(wq)) {
+            // until the pool would sleep
+        }
+    }
+
+    // ------------------------------------------------------------------ cancelSync
+
+    @Test
+    void cancelSync_selfRequeueingItem_neitherPendingNorRunningAfter() {
+        Lincheck.runConcurrentTest(INVOCATIONS, LincheckModelTest::cancelSyncScenario);
+    }
+
+    /**
+     * After cancelSync returns the item is neither pending nor running, even if it requeues
+     * itself, and it stays so.
+     */
+    static void cancelSyncScenario() {
+        Workqueue cancel = unbound("mc-cancel");
+        AtomicInteger running = new AtomicInteger();
+        AtomicInteger runs = new AtomicInteger();
+        Work w = new Work(self -> {
+            running.incrementAndGet();
+            // Requeues itself, a bounded number of times: an endless requeue would let the model
+            // checker's adversarial scheduler keep the canceller off the pool lock for ever (the
+            // lock is not fair, and neither is a scheduler that never runs a thread).
+            if (runs.incrementAndGet() < REQUEUES) {
+                cancel.queue(self);
+            }
+            running.decrementAndGet();
+        });
+        cancel.queue(w);
+        AtomicBoolean stop = new AtomicBoolean();
+        ScenarioThread worker = worker(cancel, stop);
+        ScenarioThread canceller = ScenarioThread.start(() -> {
+            w.cancelSync();
+            assertFalse(w.isPending(), "pending after cancelSync");
+            assertEquals(0, running.get(), "running after cancelSync");
+        });
+        canceller.join();
+        stop.set(true);
+        worker.join();
+        runRest(cancel);
+        assertFalse(w.isPending(), "requeued after cancelSync");
+    }
+
+    // ------------------------------------------------------------------ flush
+
+    @Test
+    void flushItem_afterQueue_instanceFinished() {
+        Lincheck.runConcurrentTest(INVOCATIONS, LincheckModelTest::flushScenario);
+    }
+
+    /** After flush() of an item, the instance queued before it has finished. */
+    static void flushScenario() {
+        Workqueue flush = unbound("mc-flush");
+        AtomicInteger done = new AtomicInteger();
+        Work w = new Work(self -> done.incrementAndGet());
+        AtomicBoolean stop = new AtomicBoolean();
+        ScenarioThread worker = worker(flush, stop);
+        ScenarioThread a = ScenarioThread.start(() -> {
+            int before = done.get();
+            if (flush.queue(w)) {
+                w.flush();
+                assertTrue(done.get() > before, "flush returned before the queued instance finished");
+            }
+        });
+        ScenarioThread b = ScenarioThread.start(() -> {
+            int before = done.get();
+            if (flush.queue(w)) {
+                w.flush();
+                assertTrue(done.get() > before, "flush returned before the queued instance finished");
+            }
+        });
+        a.join();
+        b.join();
+        stop.set(true);
+        worker.join();
+        runRest(flush);
+        assertFalse(w.isPending());
+    }
+
+    // ------------------------------------------------------------------ disable depth
+
+    @Test
+    void disableEnable_depth_queueRefusedUntilLastEnable() {
+        Lincheck.runConcurrentTest(INVOCATIONS, LincheckModelTest::disableScenario);
+    }
+
+    /** disable / enable nest as a depth: queue calls fail until the last enable. */
+    static void disableScenario() {
+        Workqueue disable = unbound("mc-disable");
+        AtomicInteger runs = new AtomicInteger();
+        Work w = new Work(self -> runs.incrementAndGet());
+        ScenarioThread a = ScenarioThread.start(() -> {
+            w.disable();
+            assertFalse(disable.queue(w), "queued while disabled");
+            w.enable();
+        });
+        ScenarioThread b = ScenarioThread.start(() -> {
+            w.disable();
+            assertFalse(disable.queue(w), "queued while disabled");
+            w.enable();
+        });
+        a.join();
+        b.join();
+        assertEquals(0, w.disableDepth());
+        assertTrue(disable.queue(w), "not queueable after the last enable");
+        runRest(disable);
+        assertEquals(1, runs.get());
+    }
+
+    // ------------------------------------------------------------------ ordered
+
+    @Test
+    void ordered_concurrentQueuers_fifoAndOneAtATime() {
+        Lincheck.runConcurrentTest(INVOCATIONS, LincheckModelTest::orderedScenario);
+    }
+
+    /**
+     * An ordered workqueue runs one item at a time in queueing order: two threads each queue two
+     * items and then play a worker of the pool (it has two) until all four have run.
+     */
+    static void orderedScenario() {
+        Workqueue ordered = ModelExecutor.ordered("mc-ordered");
+        AtomicInteger running = new AtomicInteger();
+        AtomicInteger overlaps = new AtomicInteger();
+        AtomicInteger next = new AtomicInteger();
+        AtomicIntegerArray order = new AtomicIntegerArray(4); // item -> position it ran at, + 1
+        Work[] ws = new Work[4];
+        for (int i = 0; i < ws.length; i++) {
+            int id = i;
+            ws[i] = new Work(self -> {
+                if (running.incrementAndGet() != 1) {
+                    overlaps.incrementAndGet(); // two items of an ordered workqueue at once
+                }
+                order.set(id, next.incrementAndGet());
+                running.decrementAndGet();
+            });
+        }
+        Runnable drive = () -> {
+            while (next.get() < ws.length) {
+                if (!ModelExecutor.runOnce(ordered)) {
+                    Thread.yield();
+                }
+            }
+        };
+        ScenarioThread a = ScenarioThread.start(() -> {
+            assertTrue(ordered.queue(ws[0]));
+            assertTrue(ordered.queue(ws[1]));
+            drive.run();
+        });
+        ScenarioThread b = ScenarioThread.start(() -> {
+            assertTrue(ordered.queue(ws[2]));
+            assertTrue(ordered.queue(ws[3]));
+            drive.run();
+        });
+        a.join();
+        b.join();
+        assertEquals(0, overlaps.get(), "two items of an ordered workqueue ran at once");
+        assertTrue(order.get(0) < order.get(1), "FIFO broken: " + order);
+        assertTrue(order.get(2) < order.get(3), "FIFO broken: " + order);
+    }
+}
