@@ -179,26 +179,36 @@ class AllocationTest {
             };
             loop.run();
             loop.run();
-            List<Thread> workers = List.copyOf(created);
-            long[] before = new long[workers.size()];
-            for (int i = 0; i < before.length; i++) {
-                before[i] = allocatedBy(workers.get(i));
-            }
-            long hereBefore = allocatedHere();
-            loop.run();
-            long here = allocatedHere() - hereBefore;
-            long there = 0;
-            for (int i = 0; i < before.length; i++) {
-                long after = allocatedBy(workers.get(i));
-                if (after >= 0 && before[i] >= 0) {
-                    there += after - before[i];
+            // A worker created while measuring would escape the count (its allocations before the
+            // snapshot are unknown). The pool creates one only when it believes a worker blocked:
+            // on a loaded machine the concurrency monitor can take a preempted worker for a
+            // sleeping one. Then measure again; only a run without a new worker counts.
+            for (int attempt = 1; ; attempt++) {
+                List<Thread> workers = List.copyOf(created);
+                long[] before = new long[workers.size()];
+                for (int i = 0; i < before.length; i++) {
+                    before[i] = allocatedBy(workers.get(i));
                 }
+                long hereBefore = allocatedHere();
+                loop.run();
+                long here = allocatedHere() - hereBefore;
+                long there = 0;
+                for (int i = 0; i < before.length; i++) {
+                    long after = allocatedBy(workers.get(i));
+                    if (after >= 0 && before[i] >= 0) {
+                        there += after - before[i];
+                    }
+                }
+                System.out.printf("queue + execute (attempt %d): queueing thread %d bytes, %d worker threads %d bytes,"
+                        + " over %d items%n", attempt, here, workers.size(), there, OPS / 10);
+                if (!List.copyOf(created).equals(workers)) {
+                    assertTrue(attempt < 5, "a worker thread was created in each of 5 measurements: " + created);
+                    continue;
+                }
+                assertTrue(here <= SLACK_BYTES, here + " bytes allocated by the queueing thread for " + OPS / 10 + " items");
+                assertTrue(there <= SLACK_BYTES, there + " bytes allocated by the workers for " + OPS / 10 + " items");
+                break;
             }
-            System.out.printf("queue + execute: queueing thread %d bytes, %d worker threads %d bytes, over %d items%n",
-                    here, workers.size(), there, OPS / 10);
-            assertEquals(List.copyOf(created), workers, "no thread is created in steady state");
-            assertTrue(here <= SLACK_BYTES, here + " bytes allocated by the queueing thread for " + OPS / 10 + " items");
-            assertTrue(there <= SLACK_BYTES, there + " bytes allocated by the workers for " + OPS / 10 + " items");
         }
     }
 
