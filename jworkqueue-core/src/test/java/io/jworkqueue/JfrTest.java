@@ -124,28 +124,28 @@ class JfrTest {
             Workqueue wq = rt.alloc("jfr_hog", Set.of(), 0);
             CountDownLatch second = new CountDownLatch(1);
             CountDownLatch spinning = new CountDownLatch(1);
-            // Spins until the monitor has flagged it, not merely until the second item runs: on a
-            // loaded machine a sample taken while the spinner is held (preempted, then stopped at
-            // a safepoint) can count it as sleeping for a moment, which also lets the second item
-            // start; the hog must be flagged later all the same.
+            AtomicBoolean stop = new AtomicBoolean();
+            // Spins until told to stop, touching nothing shared but the flag: taking the pool
+            // lock (wq.stats()) could park it for a moment, which the monitor rightly counts as
+            // sleeping and which restarts its CPU clock for hog detection.
             assertTrue(wq.queueOn(0, new Work(self -> {
                 spinning.countDown();
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_S);
-                long nextCheck = 0;
-                while (System.nanoTime() < deadline) {
-                    long now = System.nanoTime();
-                    if (now >= nextCheck) {
-                        if (wq.stats().cpuIntensive() > 0) {
-                            break;
-                        }
-                        nextCheck = now + TimeUnit.MILLISECONDS.toNanos(1);
-                    }
+                while (!stop.get() && System.nanoTime() < deadline) {
                     Thread.onSpinWait();
                 }
             })));
             assertTrue(spinning.await(WAIT_S, TimeUnit.SECONDS));
             assertTrue(wq.queueOn(0, new Work(self -> second.countDown())));
             assertTrue(second.await(WAIT_S, TimeUnit.SECONDS), "the hog was not detected");
+            // The second item may also have started because a sample on a loaded machine took
+            // the spinner for a sleeper (held at a safepoint, say); the hog must be flagged all
+            // the same once it has burnt 10 ms more. Poll the counter from this thread.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_S);
+            while (wq.stats().cpuIntensive() == 0 && System.nanoTime() < deadline) {
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+            }
+            stop.set(true);
             wq.flush();
             assertEquals(1, wq.stats().cpuIntensive(), wq.stats()::toString);
         } finally {
