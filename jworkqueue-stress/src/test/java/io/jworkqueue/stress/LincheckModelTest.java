@@ -9,7 +9,6 @@ import io.jworkqueue.Workqueue;
 import io.jworkqueue.internal.ModelExecutor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.jetbrains.lincheck.Lincheck;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -37,10 +36,6 @@ class LincheckModelTest {
     static final int INVOCATIONS = Integer.getInteger("lincheck.invocations", 300);
     /** How often the item of the cancelSync scenario requeues itself. */
     static final int REQUEUES = 3;
-
-    static Workqueue unbound(String name) {
-        return ModelExecutor.unbound(name);
-    }
 
     /** A thread playing a worker of {@code wq}'s pool until {@code stop} is set. */
     static ScenarioThread worker(Workqueue wq, AtomicBoolean stop) {
@@ -72,7 +67,7 @@ class LincheckModelTest {
      * itself, and it stays so.
      */
     static void cancelSyncScenario() {
-        Workqueue cancel = unbound("mc-cancel");
+        Workqueue cancel = ModelExecutor.unbound("mc-cancel");
         AtomicInteger running = new AtomicInteger();
         AtomicInteger runs = new AtomicInteger();
         Work w = new Work(self -> {
@@ -109,25 +104,20 @@ class LincheckModelTest {
 
     /** After flush() of an item, the instance queued before it has finished. */
     static void flushScenario() {
-        Workqueue flush = unbound("mc-flush");
+        Workqueue flush = ModelExecutor.unbound("mc-flush");
         AtomicInteger done = new AtomicInteger();
         Work w = new Work(self -> done.incrementAndGet());
         AtomicBoolean stop = new AtomicBoolean();
         ScenarioThread worker = worker(flush, stop);
-        ScenarioThread a = ScenarioThread.start(() -> {
+        Runnable queueAndFlush = () -> {
             int before = done.get();
             if (flush.queue(w)) {
                 w.flush();
                 assertTrue(done.get() > before, "flush returned before the queued instance finished");
             }
-        });
-        ScenarioThread b = ScenarioThread.start(() -> {
-            int before = done.get();
-            if (flush.queue(w)) {
-                w.flush();
-                assertTrue(done.get() > before, "flush returned before the queued instance finished");
-            }
-        });
+        };
+        ScenarioThread a = ScenarioThread.start(queueAndFlush);
+        ScenarioThread b = ScenarioThread.start(queueAndFlush);
         a.join();
         b.join();
         stop.set(true);
@@ -145,19 +135,16 @@ class LincheckModelTest {
 
     /** disable / enable nest as a depth: queue calls fail until the last enable. */
     static void disableScenario() {
-        Workqueue disable = unbound("mc-disable");
+        Workqueue disable = ModelExecutor.unbound("mc-disable");
         AtomicInteger runs = new AtomicInteger();
         Work w = new Work(self -> runs.incrementAndGet());
-        ScenarioThread a = ScenarioThread.start(() -> {
+        Runnable disableQueueEnable = () -> {
             w.disable();
             assertFalse(disable.queue(w), "queued while disabled");
             w.enable();
-        });
-        ScenarioThread b = ScenarioThread.start(() -> {
-            w.disable();
-            assertFalse(disable.queue(w), "queued while disabled");
-            w.enable();
-        });
+        };
+        ScenarioThread a = ScenarioThread.start(disableQueueEnable);
+        ScenarioThread b = ScenarioThread.start(disableQueueEnable);
         a.join();
         b.join();
         assertEquals(0, w.disableDepth());
@@ -179,23 +166,10 @@ class LincheckModelTest {
      */
     static void orderedScenario() {
         Workqueue ordered = ModelExecutor.ordered("mc-ordered");
-        AtomicInteger running = new AtomicInteger();
-        AtomicInteger overlaps = new AtomicInteger();
-        AtomicInteger next = new AtomicInteger();
-        AtomicIntegerArray order = new AtomicIntegerArray(4); // item -> position it ran at, + 1
-        Work[] ws = new Work[4];
-        for (int i = 0; i < ws.length; i++) {
-            int id = i;
-            ws[i] = new Work(self -> {
-                if (running.incrementAndGet() != 1) {
-                    overlaps.incrementAndGet(); // two items of an ordered workqueue at once
-                }
-                order.set(id, next.incrementAndGet());
-                running.decrementAndGet();
-            });
-        }
+        OrderedProbe probe = new OrderedProbe();
+        Work[] ws = probe.items;
         Runnable drive = () -> {
-            while (next.get() < ws.length) {
+            while (probe.started() < ws.length) {
                 if (!ModelExecutor.runOnce(ordered)) {
                     Thread.yield();
                 }
@@ -213,8 +187,6 @@ class LincheckModelTest {
         });
         a.join();
         b.join();
-        assertEquals(0, overlaps.get(), "two items of an ordered workqueue ran at once");
-        assertTrue(order.get(0) < order.get(1), "FIFO broken: " + order);
-        assertTrue(order.get(2) < order.get(3), "FIFO broken: " + order);
+        probe.check();
     }
 }

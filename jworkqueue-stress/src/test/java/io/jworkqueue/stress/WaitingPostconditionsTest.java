@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Timeout;
 
@@ -107,21 +106,8 @@ class WaitingPostconditionsTest {
     void ordered_concurrentQueuers_fifoPerQueuerAndOneAtATime() {
         try (WorkqueueRuntime rt = runtime()) {
             Workqueue wq = rt.allocOrdered("wp-ordered", Set.of());
-            AtomicInteger running = new AtomicInteger();
-            AtomicInteger overlaps = new AtomicInteger();
-            AtomicInteger next = new AtomicInteger();
-            AtomicIntegerArray order = new AtomicIntegerArray(4);
-            Work[] ws = new Work[4];
-            for (int i = 0; i < ws.length; i++) {
-                int id = i;
-                ws[i] = new Work(self -> {
-                    if (running.incrementAndGet() != 1) {
-                        overlaps.incrementAndGet();
-                    }
-                    order.set(id, next.incrementAndGet());
-                    running.decrementAndGet();
-                });
-            }
+            OrderedProbe probe = new OrderedProbe();
+            Work[] ws = probe.items;
             ScenarioThread a = ScenarioThread.start(() -> {
                 assertTrue(wq.queue(ws[0]));
                 assertTrue(wq.queue(ws[1]));
@@ -133,10 +119,7 @@ class WaitingPostconditionsTest {
             a.join();
             b.join();
             wq.flush();
-            assertEquals(0, overlaps.get(), "two items of an ordered workqueue ran at once");
-            assertEquals(4, next.get());
-            assertTrue(order.get(0) < order.get(1), "FIFO broken: " + order);
-            assertTrue(order.get(2) < order.get(3), "FIFO broken: " + order);
+            probe.check();
         }
     }
 }
