@@ -325,6 +325,22 @@ public final class WorkqueueRuntime implements AutoCloseable {
         return core.lockupsReported();
     }
 
+    /**
+     * Failures the runtime contained and survived: unexpected exceptions caught by its own
+     * threads (the timer thread, the concurrency monitor, rescuers, the bookkeeping of worker
+     * threads) and calls of the {@link Builder#cpuLocator(IntSupplier) cpuLocator} that threw.
+     * Each is logged through {@link System.Logger} ({@code io.jworkqueue}), rate-limited; a
+     * failing locator is logged once at WARNING. Work functions that throw are not counted here
+     * (they go to the {@link Builder#uncaughtExceptionHandler exception handler}), nor are failed
+     * worker thread creations (logged once per episode). Normally zero; the same value as the
+     * MXBean's {@code InternalErrors} attribute.
+     *
+     * @return the number of contained failures since the runtime was built
+     */
+    public long internalErrors() {
+        return core.internalErrors();
+    }
+
     // ------------------------------------------------------------------ lifecycle
 
     /** @return true once {@link #close()} has finished */
@@ -359,8 +375,29 @@ public final class WorkqueueRuntime implements AutoCloseable {
 
     // ------------------------------------------------------------------ builder
 
-    /** Builds a {@link WorkqueueRuntime}. Every setting has the kernel's default. */
+    /**
+     * Builds a {@link WorkqueueRuntime}. Every setting has the kernel's default.
+     *
+     * <p>Durations: {@link #cpuIntensiveThreshold}, {@link #idleWorkerTimeout} and
+     * {@link #watchdogThreshold} accept any positive {@code Duration} (the watchdog threshold
+     * also zero) up to {@link java.time.temporal.ChronoUnit#FOREVER}. Durations longer than
+     * {@code Long.MAX_VALUE} nanoseconds (about 292 years) saturate there, which means "never":
+     * a CPU-intensity threshold never reached, idle workers never culled, a watchdog that never
+     * reports. {@link #createCooldown} is the exception: a failed worker creation is retried
+     * only after it, and items (and so {@code flush} and {@code close}) may wait for that
+     * retry, so it is refused with {@code IllegalArgumentException} above one hour.
+     *
+     * <p>Callbacks: the {@link #threadFactory(ThreadFactory) thread factory} and the
+     * {@link #cpuLocator(IntSupplier) CPU locator} are contained. A factory that throws anything
+     * or returns null is a failed worker creation (retried after the create cooldown, with
+     * maydays to rescuers meanwhile); for a rescuer, {@code alloc} fails with
+     * {@code IllegalStateException}. A locator that throws is replaced by the default per-thread
+     * choice for that call, logged once and counted in {@link WorkqueueRuntime#internalErrors()}.
+     */
     public static final class Builder {
+        /** The longest {@link #createCooldown(Duration)} accepted. */
+        private static final Duration MAX_CREATE_COOLDOWN = Duration.ofHours(1);
+
         private String name;
         private int cpus = Runtime.getRuntime().availableProcessors();
         private ThreadFactory threadFactory = r -> Thread.ofPlatform().daemon(true).unstarted(r);
@@ -422,8 +459,11 @@ public final class WorkqueueRuntime implements AutoCloseable {
 
         /**
          * @param threshold {@code cpu_intensive_thresh}: CPU time after which a running item is
-         *     treated as CPU-intensive (default 10 ms), positive
+         *     treated as CPU-intensive (default 10 ms), positive; {@code ChronoUnit.FOREVER}
+         *     (or anything past about 292 years) turns detection off
          * @return this builder
+         * @throws NullPointerException if {@code threshold} is null
+         * @throws IllegalArgumentException if it is zero or negative
          */
         public Builder cpuIntensiveThreshold(Duration threshold) {
             this.cpuIntensiveThreshold = positive(threshold, "cpuIntensiveThreshold");
@@ -431,8 +471,11 @@ public final class WorkqueueRuntime implements AutoCloseable {
         }
 
         /**
-         * @param timeout how long surplus idle workers live (default 300 s), positive
+         * @param timeout how long surplus idle workers live (default 300 s), positive;
+         *     {@code ChronoUnit.FOREVER} keeps them for good
          * @return this builder
+         * @throws NullPointerException if {@code timeout} is null
+         * @throws IllegalArgumentException if it is zero or negative
          */
         public Builder idleWorkerTimeout(Duration timeout) {
             this.idleWorkerTimeout = positive(timeout, "idleWorkerTimeout");
@@ -441,8 +484,11 @@ public final class WorkqueueRuntime implements AutoCloseable {
 
         /**
          * @param threshold {@code watchdog_thresh}: how long a pool may hold waiting items without
-         *     starting one before it is reported (default 30 s; zero turns the watchdog off)
+         *     starting one before it is reported (default 30 s; zero, or
+         *     {@code ChronoUnit.FOREVER}, turns the watchdog off)
          * @return this builder
+         * @throws NullPointerException if {@code threshold} is null
+         * @throws IllegalArgumentException if it is negative
          */
         public Builder watchdogThreshold(Duration threshold) {
             Objects.requireNonNull(threshold, "watchdogThreshold");
@@ -454,11 +500,20 @@ public final class WorkqueueRuntime implements AutoCloseable {
         }
 
         /**
-         * @param cooldown {@code CREATE_COOLDOWN}: wait after a failed worker creation (default 1 s)
+         * @param cooldown {@code CREATE_COOLDOWN}: wait after a failed worker creation before
+         *     the pool's manager retries (default 1 s), positive and at most one hour: work
+         *     waits for that retry, so it cannot be switched off
          * @return this builder
+         * @throws NullPointerException if {@code cooldown} is null
+         * @throws IllegalArgumentException if it is zero, negative or longer than one hour
          */
         public Builder createCooldown(Duration cooldown) {
-            this.createCooldown = positive(cooldown, "createCooldown");
+            positive(cooldown, "createCooldown");
+            if (cooldown.compareTo(MAX_CREATE_COOLDOWN) > 0) {
+                throw new IllegalArgumentException("createCooldown " + cooldown + " is out of range (0, "
+                        + MAX_CREATE_COOLDOWN + "]: a failed worker creation is retried after it, and work waits for the retry");
+            }
+            this.createCooldown = cooldown;
             return this;
         }
 
@@ -473,8 +528,10 @@ public final class WorkqueueRuntime implements AutoCloseable {
 
         /**
          * @param locator reports the "current CPU" of a thread that is not a bound worker, for
-         *     {@link Workqueue#queue(Work)}; results are taken modulo {@link #cpus(int)}. Default:
-         *     a stable per-thread choice spread over the CPUs.
+         *     {@link Workqueue#queue(Work)}; results are taken modulo {@link #cpus(int)}, so any
+         *     int is fine. Default: a stable per-thread choice spread over the CPUs, which is
+         *     also used for a call in which the locator throws. It is called on the queueing
+         *     thread, and on the timer thread for expired delayed work; it should be cheap.
          * @return this builder
          */
         public Builder cpuLocator(IntSupplier locator) {

@@ -11,7 +11,7 @@ package io.jworkqueue;
  * global one when it is first used; {@link WorkqueueRuntime#close()} unregisters it. A failing
  * registration (e.g. a name taken by another runtime) is logged and does not affect the runtime.
  *
- * <p>Attributes: {@code Name}, {@code Cpus}, {@code LockupsReported}, {@code WorkerCount},
+ * <p>Attributes: {@code Name}, {@code Cpus}, {@code LockupsReported}, {@code InternalErrors}, {@code WorkerCount},
  * {@code Workqueues} (an array of {@link WorkqueueInfo} composites) and {@code Pools} (an array
  * of {@link PoolInfo} composites); operation {@code dump()}. The kernel's counterpart is the
  * state {@code tools/workqueue/wq_dump.py} reads with drgn.
@@ -26,6 +26,9 @@ public interface WorkqueueRuntimeMXBean {
 
     /** @return how many lockups the watchdog has reported */
     long getLockupsReported();
+
+    /** @return {@link WorkqueueRuntime#internalErrors()}: failures the runtime caught and survived */
+    long getInternalErrors();
 
     /** @return live worker threads over all pools */
     int getWorkerCount();

@@ -31,7 +31,11 @@ final class ConcurrencyMonitor implements Runnable {
         this.pools = boundPools;
     }
 
-    /** Asks for sampling; cheap when already sampling. Called with a pool lock held. */
+    /**
+     * Asks for sampling; cheap when already sampling. Called with a pool lock held. Never
+     * throws: if the thread cannot be started, the failure is reported and the next request
+     * tries again.
+     */
     void request() {
         if (active || stopped) {
             return;
@@ -41,22 +45,54 @@ final class ConcurrencyMonitor implements Runnable {
         synchronized (startLock) {
             t = thread;
             if (t == null) {
-                t = new Thread(this, "jworkqueue-cm");
-                t.setDaemon(true);
-                t.setPriority(Thread.MAX_PRIORITY);
-                thread = t;
-                t.start();
+                try {
+                    t = new Thread(this, "jworkqueue-cm");
+                    t.setDaemon(true);
+                    t.setPriority(Thread.MAX_PRIORITY);
+                    t.start();
+                    thread = t;
+                } catch (Throwable e) {
+                    active = false;
+                    runtime.internalError("concurrency monitor start", e);
+                }
                 return;
             }
         }
         LockSupport.unpark(t);
     }
 
+    /**
+     * The monitor thread. Anything a round throws is reported and the thread goes on; should it
+     * die all the same, it clears {@link #active} and {@link #thread} on the way out, so that the
+     * next {@link #request()} starts a new one.
+     */
     @Override
     public void run() {
-        long thresh = runtime.config().cpuIntensiveThreshold().toNanos();
+        try {
+            while (!stopped) {
+                try {
+                    loop();
+                    return;
+                } catch (Throwable t) {
+                    runtime.internalError("concurrency monitor", t);
+                    LockSupport.parkNanos(this, SAMPLE_NANOS); // a failure that repeats must not spin
+                }
+            }
+        } finally {
+            synchronized (startLock) {
+                if (thread == Thread.currentThread()) {
+                    thread = null;
+                }
+            }
+            active = false;
+        }
+    }
+
+    private void loop() {
         while (!stopped) {
             Thread.interrupted();
+            Faults.at("monitor", this);
+            long thresh = runtime.cpuIntensiveNanos();
             if (sampleAll(thresh)) {
                 LockSupport.parkNanos(this, SAMPLE_NANOS);
                 continue;
@@ -64,7 +100,7 @@ final class ConcurrencyMonitor implements Runnable {
             active = false;
             // A request between the sample and the store above saw active == true and did not
             // unpark; sampling once more catches the item it was for.
-            if (sampleAll(thresh)) {
+            if (sampleAll(runtime.cpuIntensiveNanos())) {
                 active = true;
                 continue;
             }

@@ -161,6 +161,7 @@ final class Jmx {
         @Override public String getName() { return name; }
         @Override public int getCpus() { return core().cpus(); }
         @Override public long getLockupsReported() { return core().lockupsReported(); }
+        @Override public long getInternalErrors() { return core().internalErrors(); }
         @Override public int getWorkerCount() { return core().workerCount(); }
         @Override public WorkqueueInfo[] getWorkqueues() { return core().workqueueInfos().toArray(new WorkqueueInfo[0]); }
         @Override public PoolInfo[] getPools() { return core().poolInfos().toArray(new PoolInfo[0]); }

@@ -21,21 +21,31 @@ final class Rescuer implements Runnable {
     private final ArrayDeque<PoolWorkqueue> maydays = new ArrayDeque<>();
     private volatile boolean stopped;
 
+    /**
+     * Creates and starts the rescuer thread.
+     *
+     * @throws IllegalStateException naming the workqueue if the thread factory returns null or
+     *     throws anything, or the thread cannot be started
+     */
     Rescuer(WorkqueueImpl wq) {
         this.wq = wq;
         Thread t;
         try {
             t = wq.runtime.threadFactory().newThread(this);
-        } catch (RuntimeException | OutOfMemoryError e) {
+        } catch (Throwable e) {
             throw new IllegalStateException("workqueue '" + wq.name() + "': cannot create its rescuer thread", e);
         }
         if (t == null) {
             throw new IllegalStateException("workqueue '" + wq.name() + "': the thread factory returned null for its rescuer");
         }
-        t.setName("kworker/R-" + wq.name());
-        t.setDaemon(true);
+        try {
+            t.setName("kworker/R-" + wq.name());
+            t.setDaemon(true);
+            t.start();
+        } catch (Throwable e) {
+            throw new IllegalStateException("workqueue '" + wq.name() + "': cannot start its rescuer thread", e);
+        }
         this.thread = t;
-        t.start();
     }
 
     /** {@code send_mayday}, called with the pool lock held. */
@@ -57,16 +67,26 @@ final class Rescuer implements Runnable {
         return maydays.poll();
     }
 
+    /**
+     * {@code rescuer_thread}. Survives anything thrown while rescuing: reports it (the pool's
+     * mayday timer keeps calling while items of this workqueue wait) and goes on.
+     */
     @Override
     public void run() {
         while (!stopped) {
-            PoolWorkqueue pwq = nextMayday();
-            if (pwq == null) {
-                LockSupport.park(this);
-                Thread.interrupted();
-                continue;
+            try {
+                PoolWorkqueue pwq = nextMayday();
+                if (pwq == null) {
+                    LockSupport.park(this);
+                    Thread.interrupted();
+                    continue;
+                }
+                Faults.at("rescuer", pwq);
+                rescue(pwq);
+            } catch (Throwable t) {
+                wq.runtime.internalError("rescuer of workqueue '" + wq.name() + "'", t);
+                LockSupport.parkNanos(this, 1_000_000L); // a failure that repeats must not spin
             }
-            rescue(pwq);
         }
     }
 
@@ -105,7 +125,9 @@ final class Rescuer implements Runnable {
             }
             pool.kick();
         } finally {
-            pool.lock.unlock();
+            if (pool.lock.isHeldByCurrentThread()) {
+                pool.lock.unlock();
+            }
             Worker.setCurrent(null);
         }
     }

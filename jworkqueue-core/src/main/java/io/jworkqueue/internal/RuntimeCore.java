@@ -41,12 +41,28 @@ public final class RuntimeCore {
     private volatile boolean closed;
     /** JMX registrations; null until {@link #registerMBeans(String)} (and in engine-only tests). */
     private volatile Jmx jmx;
+    /**
+     * I: the configured durations in nanoseconds, converted once and saturated at
+     * {@code Long.MAX_VALUE} ({@link #saturatedNanos}), so that a duration like
+     * {@code ChronoUnit.FOREVER} means "never". Read through the accessors below.
+     */
+    private final long cpuIntensiveNanos, idleTimeoutNanos, watchdogNanos, createCooldownNanos;
+    /** Failures caught by the runtime's own threads and calls into user callbacks other than work functions. */
+    private final java.util.concurrent.atomic.AtomicLong internalErrors = new java.util.concurrent.atomic.AtomicLong();
+    /** When each kind of internal error was last logged, for rate limiting. */
+    private final java.util.concurrent.ConcurrentHashMap<String, Long> errorReports = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Whether a failing cpuLocator has been reported (it is reported once). */
+    private final java.util.concurrent.atomic.AtomicBoolean locatorReported = new java.util.concurrent.atomic.AtomicBoolean();
 
     public RuntimeCore(WorkqueueRuntime api, RuntimeConfig config) {
         this.api = api;
         this.config = config;
         this.cpus = config.cpus();
         this.locator = config.cpuLocator();
+        this.cpuIntensiveNanos = saturatedNanos(config.cpuIntensiveThreshold());
+        this.idleTimeoutNanos = saturatedNanos(config.idleWorkerTimeout());
+        this.watchdogNanos = saturatedNanos(config.watchdogThreshold());
+        this.createCooldownNanos = saturatedNanos(config.createCooldown());
         this.bound = new WorkerPool[cpus * 2];
         for (int cpu = 0; cpu < cpus; cpu++) {
             bound[cpu * 2] = new WorkerPool(this, cpu * 2, cpu, false);
@@ -56,14 +72,67 @@ public final class RuntimeCore {
             new WorkerPool(this, cpus * 2, -1, false),
             new WorkerPool(this, cpus * 2 + 1, -1, true),
         };
-        this.timers = new TimerWheel(config.clock(), WorkOps::timerExpired, "jworkqueue-timer");
+        this.timers = new TimerWheel(config.clock(), WorkOps::timerExpired, "jworkqueue-timer",
+                t -> internalError("timer thread", t));
         this.monitor = new ConcurrencyMonitor(this, bound);
         // Initialise the JFR guard now (it registers a recorder listener), not in the first queue call.
         io.jworkqueue.internal.jfr.Jfr.on();
     }
 
     ConcurrencyMonitor monitor() { return monitor; }
-    long idleTimeoutNanos() { return config.idleWorkerTimeout().toNanos(); }
+
+    /**
+     * A non-negative duration in nanoseconds, saturated at {@code Long.MAX_VALUE}: durations
+     * beyond about 292 years (such as {@code ChronoUnit.FOREVER}) mean "never".
+     */
+    static long saturatedNanos(java.time.Duration d) {
+        if (d.isNegative() || d.isZero()) {
+            return 0;
+        }
+        if (d.getSeconds() >= Long.MAX_VALUE / 1_000_000_000L) {
+            return Long.MAX_VALUE;
+        }
+        return d.toNanos(); // below 9.22e18 ns: cannot overflow
+    }
+
+    // The configured durations, saturated (one field read each; kept behind methods so that a
+    // knob can become writable at run time).
+    long idleTimeoutNanos() { return idleTimeoutNanos; }
+    long cpuIntensiveNanos() { return cpuIntensiveNanos; }
+    long watchdogNanos() { return watchdogNanos; }
+    long createCooldownNanos() { return createCooldownNanos; }
+
+    // ------------------------------------------------------------------ contained failures
+
+    /**
+     * An internal thread (timer, concurrency monitor, rescuer, worker) caught {@code t} and goes
+     * on: counts it and logs it at ERROR, at most once a minute per {@code where}, since a
+     * failure that repeats would otherwise flood the log. Never throws.
+     */
+    void internalError(String where, Throwable t) {
+        internalErrors.incrementAndGet();
+        try {
+            long now = System.nanoTime();
+            Long last = errorReports.get(where);
+            if (last != null && now - last < 60_000_000_000L) {
+                return;
+            }
+            errorReports.put(where, now);
+            LOG.log(System.Logger.Level.ERROR, "workqueue runtime '" + runtimeName() + "': " + where
+                    + " caught an unexpected exception and continues (further ones within a minute are only counted)", t);
+        } catch (Throwable ignored) {
+            // reporting must not take down the thread that survived the failure
+        }
+    }
+
+    private String runtimeName() {
+        return api == null ? "?" : api.name(); // null in engine-only tests
+    }
+
+    /** @return how many failures the runtime contained: see {@link #internalError} and {@link #currentCpu} */
+    public long internalErrors() {
+        return internalErrors.get();
+    }
 
     // ------------------------------------------------------------------ CPU hogs
 
@@ -90,7 +159,7 @@ public final class RuntimeCore {
 
     /** A pool's worklist became non-empty: make sure the watchdog timer runs (cheap when it does). */
     void watchdogNeeded() {
-        long thresh = config.watchdogThreshold().toNanos();
+        long thresh = watchdogNanos();
         if (thresh > 0 && !watchdogArmed.get() && watchdogArmed.compareAndSet(false, true)) {
             timers.rearm(watchdogTimer, Math.max(1_000_000L, thresh / 4));
         }
@@ -102,7 +171,7 @@ public final class RuntimeCore {
      * pool's workers. Re-arms only while some pool has waiting items. Timer thread.
      */
     private void watchdogFired() {
-        long thresh = config.watchdogThreshold().toNanos();
+        long thresh = watchdogNanos();
         long now = System.nanoTime();
         boolean waiting = false;
         for (WorkerPool p : allPools()) {
@@ -211,7 +280,6 @@ public final class RuntimeCore {
     public int cpus() { return cpus; }
     TimerWheel timers() { return timers; }
     ThreadFactory threadFactory() { return config.threadFactory(); }
-    long createCooldownNanos() { return config.createCooldown().toNanos(); }
     boolean isFreezing() { return freezing; }
     boolean isClosing() { return closing; }
     public boolean isClosed() { return closed; }
@@ -224,17 +292,37 @@ public final class RuntimeCore {
         return unbound[highpri ? 1 : 0];
     }
 
-    /** The "current CPU" of the calling thread: its bound pool's, else the locator's, else a per-thread hash. */
+    /**
+     * The "current CPU" of the calling thread: its bound pool's, else the locator's, else a
+     * per-thread hash. A locator that throws is contained: the per-thread hash is used, the
+     * failure is counted as an internal error and logged once at WARNING.
+     */
     int currentCpu() {
         Worker me = Worker.current();
         if (me != null && me.pool.cpu >= 0 && me.pool.runtime == this) {
             return me.pool.cpu;
         }
         if (locator != null) {
-            return Math.floorMod(locator.getAsInt(), cpus);
+            try {
+                return Math.floorMod(locator.getAsInt(), cpus);
+            } catch (Throwable t) {
+                locatorFailed(t);
+            }
         }
         long h = Thread.currentThread().threadId() * 0x9E3779B97F4A7C15L;
         return (int) Math.floorMod(h >>> 32, (long) cpus);
+    }
+
+    private void locatorFailed(Throwable t) {
+        internalErrors.incrementAndGet();
+        if (!locatorReported.get() && locatorReported.compareAndSet(false, true)) {
+            try {
+                LOG.log(System.Logger.Level.WARNING, "workqueue runtime '" + runtimeName() + "': the cpuLocator threw;"
+                        + " using the default per-thread CPU instead (reported once, counted in internalErrors)", t);
+            } catch (Throwable ignored) {
+                // the queue call that got here must not fail
+            }
+        }
     }
 
     // ------------------------------------------------------------------ workqueues

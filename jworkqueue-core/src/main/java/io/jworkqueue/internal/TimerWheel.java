@@ -33,6 +33,13 @@ import java.util.function.Predicate;
  * {@code -> FIRING} (expiry, under the lock) {@code -> IDLE} (after the expiry callback, by CAS,
  * so a re-arm that happened meanwhile wins). {@link #awaitNotFiring} is the kernel's
  * {@code del_timer_sync} wait.
+ *
+ * <h2>Failures</h2>
+ * The thread never dies of an exception: an expiry callback that throws is reported to the
+ * error sink and the other timers of its batch still fire (each leaves FIRING whatever
+ * happens); anything thrown by the loop itself is reported and the loop goes on. The expiry
+ * callback is responsible for its item's PENDING (see {@code WorkOps.timerExpired}). If the
+ * thread cannot be started, a delayed item's {@link #arm} fails, leaving it unarmed.
  */
 final class TimerWheel {
     static final int IDLE = 0, ARMED = 1, FIRING = 2;
@@ -45,6 +52,8 @@ final class TimerWheel {
     private final long base;
     private final Consumer<DelayedWork> expiry;
     private final String threadName;
+    /** Receives what the thread caught; must not throw. */
+    private final Consumer<Throwable> errors;
 
     private final ReentrantLock lock = new ReentrantLock();
     // T: everything below is guarded by lock.
@@ -65,10 +74,20 @@ final class TimerWheel {
      * @param threadName the name of the timer thread, started on first use
      */
     TimerWheel(LongSupplier clock, Consumer<DelayedWork> expiry, String threadName) {
+        this(clock, expiry, threadName, t -> System.getLogger("io.jworkqueue").log(System.Logger.Level.ERROR,
+                threadName + " caught an unexpected exception and continues", t));
+    }
+
+    /**
+     * @param errors receives every exception the timer thread catches (from an expiry callback,
+     *     or from the loop itself) and goes on after; must not throw
+     */
+    TimerWheel(LongSupplier clock, Consumer<DelayedWork> expiry, String threadName, Consumer<Throwable> errors) {
         this.clock = clock;
         this.base = clock.getAsLong();
         this.expiry = expiry;
         this.threadName = threadName;
+        this.errors = errors;
     }
 
     long nowTick() {
@@ -97,6 +116,13 @@ final class TimerWheel {
                 throw new IllegalStateException("runtime is closed");
             }
             armLocked(w, delayNanos);
+            if (thread == null) {
+                // The thread could not be started: the item would never fire. Take it back.
+                unlink(w);
+                Node.setTimerStateVolatile(w, IDLE);
+                armed--;
+                throw new IllegalStateException("the timer thread " + threadName + " cannot be started");
+            }
         } finally {
             lock.unlock();
         }
@@ -112,13 +138,26 @@ final class TimerWheel {
         Node.setTimerStateVolatile(w, ARMED);
         armed++;
         if (thread == null) {
-            thread = new Thread(this::run, threadName);
-            thread.setDaemon(true);
-            wakeTick = deadline;
-            thread.start();
+            startThreadLocked(deadline);
         } else if (deadline < wakeTick) {
             wakeTick = deadline;
             LockSupport.unpark(thread);
+        }
+    }
+
+    /**
+     * Starts the timer thread (T). If that fails (no native thread to be had), the failure is
+     * reported and {@link #thread} stays null; the next arm tries again.
+     */
+    private void startThreadLocked(long deadline) {
+        try {
+            Thread t = new Thread(this::run, threadName);
+            t.setDaemon(true);
+            t.start();
+            wakeTick = deadline;
+            thread = t;
+        } catch (Throwable e) {
+            errors.accept(e);
         }
     }
 
@@ -359,24 +398,46 @@ final class TimerWheel {
         return chain;
     }
 
-    /** Calls the expiry callback for each timer of a chain from {@link #advance}. */
+    /**
+     * Calls the expiry callback for each timer of a chain from {@link #advance}. A callback that
+     * throws is reported; the timer still leaves FIRING and the rest of the chain still fires.
+     */
     void fire(DelayedWork chain) {
         for (DelayedWork w = chain, n; w != null; w = n) {
             n = Node.timerNext(w);
             Node.setTimerNext(w, null);
             try {
                 expiry.accept(w);
+            } catch (Throwable t) {
+                errors.accept(t);
             } finally {
                 Node.casTimerState(w, FIRING, IDLE);
             }
         }
     }
 
+    /** The timer thread: runs {@link #loop} until closed, surviving whatever it throws. */
     private void run() {
+        while (true) {
+            try {
+                loop();
+                return;
+            } catch (Throwable t) {
+                if (lock.isHeldByCurrentThread()) {
+                    lock.unlock();
+                }
+                errors.accept(t);
+                LockSupport.parkNanos(this, NANOS_PER_TICK); // a failure that repeats must not spin
+            }
+        }
+    }
+
+    private void loop() {
         lock.lock();
         try {
             while (!closed) {
                 Thread.interrupted(); // an interrupt must not turn parking into spinning
+                Faults.at("timer", this);
                 DelayedWork chain = advance(nowTick());
                 if (chain != null) {
                     lock.unlock();
@@ -404,7 +465,9 @@ final class TimerWheel {
                 }
             }
         } finally {
-            lock.unlock();
+            if (lock.isHeldByCurrentThread()) {
+                lock.unlock();
+            }
         }
     }
 }

@@ -27,8 +27,15 @@ final class Waits {
         }
     }
 
-    /** As {@link #await(Condition, BooleanSupplier)} with a deadline; returns whether done. */
+    /**
+     * As {@link #await(Condition, BooleanSupplier)} with a timeout; returns whether done. A
+     * timeout of zero or less only checks; the deadline arithmetic wraps safely for any positive
+     * timeout up to {@code Long.MAX_VALUE} (compared by difference, never by value).
+     */
     static boolean await(Condition cond, BooleanSupplier done, long timeoutNanos) {
+        if (timeoutNanos <= 0) {
+            return done.getAsBoolean();
+        }
         boolean interrupted = false;
         long deadline = System.nanoTime() + timeoutNanos;
         try {
@@ -69,9 +76,14 @@ final class Waits {
         }
     }
 
+    /** Joins {@code t} for at most the timeout (zero or less: only checks); returns whether it ended. */
     static boolean joinUninterruptibly(Thread t, long timeout, TimeUnit unit) {
+        long nanos = unit.toNanos(timeout); // saturates
+        if (nanos <= 0) {
+            return !t.isAlive();
+        }
         boolean interrupted = false;
-        long deadline = System.nanoTime() + unit.toNanos(timeout);
+        long deadline = System.nanoTime() + nanos;
         try {
             while (t.isAlive()) {
                 long left = deadline - System.nanoTime();

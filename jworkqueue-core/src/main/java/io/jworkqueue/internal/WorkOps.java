@@ -197,7 +197,8 @@ public final class WorkOps {
             wq.runtime.timers().arm(w, nanos);
         } catch (IllegalStateException e) {
             releasePending(w);
-            throw new IllegalStateException("workqueue '" + wq.name() + "': the runtime is closed", e);
+            throw new IllegalStateException("workqueue '" + wq.name() + "': "
+                    + (wq.runtime.isClosing() ? "the runtime is closed" : e.getMessage()), e);
         }
     }
 
@@ -234,7 +235,12 @@ public final class WorkOps {
         return ret == 1;
     }
 
-    /** The timer fired: queue to the recorded target. Runs on the timer thread. */
+    /**
+     * The timer fired: queue to the recorded target. Runs on the timer thread. The item never
+     * stays PENDING: a workqueue that refuses it (destroyed) has released it; if anything else
+     * throws before the item was handed to a pwq, PENDING is released here and the exception
+     * goes to the timer wheel, which reports it and fires the rest of its batch.
+     */
     static void timerExpired(DelayedWork w) {
         if (w instanceof InternalTimer t) {
             t.expired();
@@ -242,10 +248,32 @@ public final class WorkOps {
         }
         WorkqueueImpl wq = (WorkqueueImpl) Node.targetVolatile(w);
         try {
+            Faults.at("expiry", w);
             queueOwned(wq, Node.targetCpu(w), w, true);
         } catch (IllegalStateException e) {
+            if (!wq.isDestroyed()) {
+                releaseUnqueued(w);
+                throw e;
+            }
+            // Refused by queueOwned, which released PENDING.
             System.getLogger("io.jworkqueue").log(System.Logger.Level.WARNING,
                     "delayed work {0} fired after workqueue ''{1}'' was destroyed; dropped", w, wq.name());
+        } catch (Throwable t) {
+            releaseUnqueued(w);
+            throw t;
+        }
+    }
+
+    /**
+     * An expiry failed unexpectedly: if the item was not handed to a pwq (its {@code data} names
+     * one from the moment it is pushed onto an inbox or linked), the timer thread still owns
+     * PENDING and gives it back, so that the item is idle rather than stuck; it is dropped.
+     */
+    private static void releaseUnqueued(DelayedWork w) {
+        if (!(Node.dataVolatile(w) instanceof PoolWorkqueue)) {
+            releasePending(w);
+            System.getLogger("io.jworkqueue").log(System.Logger.Level.WARNING,
+                    "delayed work {0}: its expiry failed before it was queued; dropped (not left pending)", w);
         }
     }
 

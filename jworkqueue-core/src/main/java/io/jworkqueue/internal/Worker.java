@@ -84,7 +84,16 @@ final class Worker implements Runnable {
         WorkerPool.markCpu(this);
         CURRENT.set(this);
         try {
-            pool.workerThread(this);
+            while (true) {
+                try {
+                    pool.workerThread(this);
+                    return;
+                } catch (Throwable t) {
+                    if (!pool.workerFailed(this, t)) { // reported and counted; start over
+                        return;
+                    }
+                }
+            }
         } finally {
             CURRENT.remove();
         }

@@ -544,7 +544,12 @@ final class WorkerPool {
 
     // ------------------------------------------------------------------ workers
 
-    /** Starts a new worker, which enters the idle list. Called with L held. */
+    /**
+     * Starts a new worker, which enters the idle list. Called with L held. Whatever the thread
+     * factory does (returns null, a started thread, or throws any {@code Throwable}) and
+     * whatever {@code Thread.start} throws is a creation failure: reported once per episode,
+     * then the caller's cooldown retry and maydays follow.
+     */
     boolean createWorker() {
         if (closing) {
             return false;
@@ -565,7 +570,7 @@ final class WorkerPool {
             w.thread = t;
             w.flags = Worker.PREP | (isUnbound() ? Worker.UNBOUND : 0);
             t.start();
-        } catch (RuntimeException | OutOfMemoryError e) {
+        } catch (Throwable e) {
             creationFailed(e);
             return false;
         }
@@ -583,7 +588,11 @@ final class WorkerPool {
     private void creationFailed(Throwable e) {
         if (!creationFailing) {
             creationFailing = true;
-            runtime.workerCreationFailed(this, e);
+            try {
+                runtime.workerCreationFailed(this, e);
+            } catch (Throwable ignored) {
+                // reporting (e.g. toString of what the factory threw) must not fail the caller
+            }
         }
     }
 
@@ -625,6 +634,30 @@ final class WorkerPool {
         return true;
     }
 
+    /**
+     * An exception escaped {@link #workerThread} (never one of a work function, which
+     * {@link #processOneWork} contains): the worker leaves nr_running as if it went idle,
+     * reports it and, unless it was retired, starts over. Its own thread.
+     *
+     * @return false if the worker must exit
+     */
+    boolean workerFailed(Worker w, Throwable t) {
+        runtime.internalError("worker thread", t);
+        lockSpin();
+        try {
+            if ((w.flags & Worker.DIE) != 0) {
+                return false;
+            }
+            if ((w.flags & Worker.IDLE) == 0) {
+                setFlags(w, Worker.PREP);
+            }
+        } finally {
+            lock.unlock();
+        }
+        LockSupport.parkNanos(this, 1_000_000L); // a failure that repeats must not spin
+        return true;
+    }
+
     /** The body of every worker thread ({@code worker_thread}). */
     void workerThread(Worker w) {
         lockPool();
@@ -634,6 +667,7 @@ final class WorkerPool {
                     return; // destroyWorker did the bookkeeping
                 }
                 leaveIdle(w);
+                Faults.at("worker", w);
                 while (needMoreWorker()) {
                     if (!mayStartWorking() && manageWorkers(w)) {
                         continue;
@@ -657,7 +691,9 @@ final class WorkerPool {
                 }
             }
         } finally {
-            lock.unlock();
+            if (lock.isHeldByCurrentThread()) { // not if the failure came while it was unlocked
+                lock.unlock();
+            }
         }
     }
 
@@ -801,6 +837,10 @@ final class WorkerPool {
             w.clock = end;
             cpu = cpuCharge(w, end - t0);
             Thread.interrupted();
+        } catch (Throwable t) {
+            // Not the work function's (contained above): the bookkeeping below must still run,
+            // or the item would stay in flight and its flushers wait forever.
+            runtime.internalError("worker thread", t);
         } finally {
             lockSpin();
         }
