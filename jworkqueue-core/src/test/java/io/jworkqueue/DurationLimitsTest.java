@@ -161,6 +161,41 @@ class DurationLimitsTest {
     }
 
     @org.junit.jupiter.api.Test
+    void scheduledExecutor_hugeDelayAndPeriod_triggerTimesSaturateInsteadOfWrapping() throws Exception {
+        try (WorkqueueRuntime rt = WorkqueueRuntime.builder().cpus(2).build()) {
+            Workqueue wq = rt.alloc("wq", Set.of(), 0);
+            java.util.concurrent.ScheduledExecutorService ex = WorkqueueExecutors.newScheduledExecutorService(wq);
+            java.util.concurrent.TimeUnit ns = java.util.concurrent.TimeUnit.NANOSECONDS;
+            java.util.concurrent.ScheduledFuture<?> never = ex.schedule(() -> {}, Long.MAX_VALUE, ns);
+            assertTrue(never.getDelay(ns) > Long.MAX_VALUE / 2, "a delay of Long.MAX_VALUE ns lies far ahead: " + never.getDelay(ns));
+            java.util.concurrent.ScheduledFuture<?> days = ex.schedule(() -> {}, Long.MAX_VALUE, java.util.concurrent.TimeUnit.DAYS);
+            assertTrue(days.getDelay(ns) > Long.MAX_VALUE / 2, "and so does Long.MAX_VALUE days: " + days.getDelay(ns));
+
+            for (boolean rate : new boolean[] {true, false}) {
+                java.util.concurrent.atomic.AtomicInteger runs = new java.util.concurrent.atomic.AtomicInteger();
+                CountDownLatch first = new CountDownLatch(1);
+                Runnable r = () -> {
+                    runs.incrementAndGet();
+                    first.countDown();
+                };
+                java.util.concurrent.ScheduledFuture<?> p = rate
+                        ? ex.scheduleAtFixedRate(r, 0, Long.MAX_VALUE, ns)
+                        : ex.scheduleWithFixedDelay(r, 0, Long.MAX_VALUE, ns);
+                await(first, "the first run");
+                // After its first run the next trigger is ~292 years ahead, not in the past
+                // (which would re-run it at once, again and again).
+                awaitTrue(() -> p.getDelay(ns) > Long.MAX_VALUE / 2, "re-armed far ahead (rate=" + rate + "), delay "
+                        + p.getDelay(ns) + ", runs " + runs.get());
+                assertEquals(1, runs.get(), "ran once");
+                assertTrue(p.cancel(false));
+            }
+            assertTrue(never.cancel(false) && days.cancel(false));
+            ex.shutdown();
+            assertTrue(ex.awaitTermination(TestSupport.WAIT_S, java.util.concurrent.TimeUnit.SECONDS));
+        }
+    }
+
+    @org.junit.jupiter.api.Test
     void createCooldown_oneHour_isAccepted() {
         assertDoesNotThrow(() -> WorkqueueRuntime.builder().createCooldown(Duration.ofHours(1)));
     }

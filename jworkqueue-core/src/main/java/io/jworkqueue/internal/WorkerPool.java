@@ -636,8 +636,9 @@ final class WorkerPool {
 
     /**
      * An exception escaped {@link #workerThread} (never one of a work function, which
-     * {@link #processOneWork} contains): the worker leaves nr_running as if it went idle,
-     * reports it and, unless it was retired, starts over. Its own thread.
+     * {@link #processOneWork} contains): the worker leaves nr_running as if it went idle, runs
+     * what was already handed to it, reports the failure and, unless it was retired, starts
+     * over. Its own thread.
      *
      * @return false if the worker must exit
      */
@@ -651,6 +652,9 @@ final class WorkerPool {
             if ((w.flags & Worker.IDLE) == 0) {
                 setFlags(w, Worker.PREP);
             }
+            // Items already handed to this worker would wait on its list forever: run them now
+            // (out of nr_running, as a rescuer does).
+            processScheduledWorks(w);
         } finally {
             lock.unlock();
         }
