@@ -42,7 +42,7 @@ class DurationLimitsTest {
     static final Duration[] HUGE = {
         ChronoUnit.FOREVER.getDuration(),
         Duration.ofDays(1_000_000),
-        Duration.ofSeconds(Long.MAX_VALUE / 1_000_000_000L, 0), // just past Long.MAX_VALUE ns
+        Duration.ofNanos(Long.MAX_VALUE).plusNanos(1), // the first duration toNanos() refuses
     };
 
     static java.util.stream.Stream<Arguments> knobsAndHugeValues() {

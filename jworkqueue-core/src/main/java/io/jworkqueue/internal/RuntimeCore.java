@@ -43,7 +43,7 @@ public final class RuntimeCore {
     private volatile Jmx jmx;
     /**
      * I: the configured durations in nanoseconds, converted once and saturated at
-     * {@code Long.MAX_VALUE} ({@link #saturatedNanos}), so that a duration like
+     * {@code Long.MAX_VALUE} ({@link WorkOps#toNanos}), so that a duration like
      * {@code ChronoUnit.FOREVER} means "never". Read through the accessors below.
      */
     private final long cpuIntensiveNanos, idleTimeoutNanos, watchdogNanos, createCooldownNanos;
@@ -59,10 +59,10 @@ public final class RuntimeCore {
         this.config = config;
         this.cpus = config.cpus();
         this.locator = config.cpuLocator();
-        this.cpuIntensiveNanos = saturatedNanos(config.cpuIntensiveThreshold());
-        this.idleTimeoutNanos = saturatedNanos(config.idleWorkerTimeout());
-        this.watchdogNanos = saturatedNanos(config.watchdogThreshold());
-        this.createCooldownNanos = saturatedNanos(config.createCooldown());
+        this.cpuIntensiveNanos = WorkOps.toNanos(config.cpuIntensiveThreshold());
+        this.idleTimeoutNanos = WorkOps.toNanos(config.idleWorkerTimeout());
+        this.watchdogNanos = WorkOps.toNanos(config.watchdogThreshold());
+        this.createCooldownNanos = WorkOps.toNanos(config.createCooldown());
         this.bound = new WorkerPool[cpus * 2];
         for (int cpu = 0; cpu < cpus; cpu++) {
             bound[cpu * 2] = new WorkerPool(this, cpu * 2, cpu, false);
@@ -80,20 +80,6 @@ public final class RuntimeCore {
     }
 
     ConcurrencyMonitor monitor() { return monitor; }
-
-    /**
-     * A non-negative duration in nanoseconds, saturated at {@code Long.MAX_VALUE}: durations
-     * beyond about 292 years (such as {@code ChronoUnit.FOREVER}) mean "never".
-     */
-    static long saturatedNanos(java.time.Duration d) {
-        if (d.isNegative() || d.isZero()) {
-            return 0;
-        }
-        if (d.getSeconds() >= Long.MAX_VALUE / 1_000_000_000L) {
-            return Long.MAX_VALUE;
-        }
-        return d.toNanos(); // below 9.22e18 ns: cannot overflow
-    }
 
     // The configured durations, saturated (one field read each; kept behind methods so that a
     // knob can become writable at run time).

@@ -202,6 +202,10 @@ public final class WorkOps {
         }
     }
 
+    /**
+     * A duration in nanoseconds: 0 if it is zero or negative, saturated at {@code Long.MAX_VALUE}
+     * if it is longer (about 292 years, such as {@code ChronoUnit.FOREVER}), which means "never".
+     */
     static long toNanos(Duration d) {
         if (d.isNegative() || d.isZero()) {
             return 0;
