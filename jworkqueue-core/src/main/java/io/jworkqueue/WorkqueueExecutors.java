@@ -73,16 +73,6 @@ public final class WorkqueueExecutors {
         return new View(Objects.requireNonNull(wq, "wq"), true);
     }
 
-    /**
-     * {@code a + b} for {@code b >= 0}, saturated at {@code Long.MAX_VALUE}: a trigger time
-     * computed from a delay or period of {@code Long.MAX_VALUE} nanoseconds (which
-     * {@code TimeUnit.toNanos} saturates to) must not wrap around into the past.
-     */
-    private static long saturatedAdd(long a, long b) {
-        long r = a + b;
-        return r < a ? Long.MAX_VALUE : r;
-    }
-
     private static RejectedExecutionException rejected(Workqueue wq, Object task, RuntimeException cause) {
         return new RejectedExecutionException("workqueue '" + wq.name() + "' rejected " + task
                 + (cause != null ? ": " + cause.getMessage() : ": the executor view is shut down"), cause);
@@ -141,7 +131,7 @@ public final class WorkqueueExecutors {
                 super(c);
                 this.source = source == null ? this : source;
                 this.period = period;
-                this.time = saturatedAdd(System.nanoTime(), Math.max(0, delayNanos));
+                this.time = System.nanoTime() + Math.max(0, delayNanos);
                 this.work = delayed ? new DelayedWork(self -> runTask()) : new Work(self -> runTask());
             }
 
@@ -187,7 +177,7 @@ public final class WorkqueueExecutors {
                     return;
                 }
                 long now = System.nanoTime();
-                time = period > 0 ? saturatedAdd(time, period) : saturatedAdd(now, -period);
+                time = period > 0 ? time + period : now - period;
                 try {
                     wq.queueDelayed((DelayedWork) work, Duration.ofNanos(time - now));
                 } catch (IllegalStateException e) {

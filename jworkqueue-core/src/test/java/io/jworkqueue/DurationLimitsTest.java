@@ -161,7 +161,7 @@ class DurationLimitsTest {
     }
 
     @org.junit.jupiter.api.Test
-    void scheduledExecutor_hugeDelayAndPeriod_triggerTimesSaturateInsteadOfWrapping() throws Exception {
+    void scheduledExecutor_hugeDelayAndPeriod_nextTriggerStaysFarAhead() throws Exception {
         try (WorkqueueRuntime rt = WorkqueueRuntime.builder().cpus(2).build()) {
             Workqueue wq = rt.alloc("wq", Set.of(), 0);
             java.util.concurrent.ScheduledExecutorService ex = WorkqueueExecutors.newScheduledExecutorService(wq);
