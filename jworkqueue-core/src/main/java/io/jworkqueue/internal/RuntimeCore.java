@@ -374,6 +374,7 @@ public final class RuntimeCore {
             monitor.stop();
             for (DelayedWork dw : timers.close()) {
                 WorkOps.releasePending(dw);
+                WorkOps.timerDropped(dw);
             }
             for (WorkerPool p : bound) {
                 p.shutdown();

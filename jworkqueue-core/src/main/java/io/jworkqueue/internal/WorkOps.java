@@ -246,6 +246,22 @@ public final class WorkOps {
         } catch (IllegalStateException e) {
             System.getLogger("io.jworkqueue").log(System.Logger.Level.WARNING,
                     "delayed work {0} fired after workqueue ''{1}'' was destroyed; dropped", w, wq.name());
+            timerDropped(w);
+        }
+    }
+
+    /**
+     * Tells a {@link DropAware} item that its timer was dropped unrun; the caller has already
+     * released its PENDING. What the item throws is reported and goes no further.
+     */
+    static void timerDropped(DelayedWork w) {
+        if (w instanceof DropAware d) {
+            try {
+                d.timerDropped();
+            } catch (Throwable t) {
+                System.getLogger("io.jworkqueue").log(System.Logger.Level.ERROR,
+                        "delayed work " + w + ": its dropped-timer hook threw", t);
+            }
         }
     }
 

@@ -396,17 +396,29 @@ public final class WorkqueueImpl implements Workqueue {
             }
             nrDrainers++; // stays raised: from now on only chained work may queue
         }
+        List<DelayedWork> armed = cancelArmedTimers();
+        drainLoop();
+        markDestroyed();
+        // Timers armed meanwhile by this workqueue's own items (chained work may arm during the
+        // drain); none can be armed from now on.
+        armed.addAll(cancelArmedTimers());
+        if (rescuer != null) {
+            rescuer.stop();
+        }
+        runtime.unregister(this);
+        for (DelayedWork dw : armed) {
+            WorkOps.timerDropped(dw); // once destroyed: an owner told now sees isDestroyed()
+        }
+    }
+
+    /** Cancels the armed timers that target this workqueue, releasing and reporting each. */
+    private List<DelayedWork> cancelArmedTimers() {
         List<DelayedWork> armed = runtime.timers().cancelAll(dw -> Node.targetVolatile(dw) == this);
         for (DelayedWork dw : armed) {
             WorkOps.releasePending(dw);
             LOG.log(System.Logger.Level.WARNING, "workqueue ''{0}'' destroyed with armed delayed work {1}; its timer was cancelled", name, dw);
         }
-        drainLoop();
-        markDestroyed();
-        if (rescuer != null) {
-            rescuer.stop();
-        }
-        runtime.unregister(this);
+        return armed;
     }
 
     /**
