@@ -405,10 +405,31 @@ public final class WorkOps {
         }
     }
 
+    /**
+     * Throws if {@code w}, linked on {@code pwq} (or about to be, from its timer), could only
+     * become active once the calling item finishes: the caller runs an item of that very pwq,
+     * whose workqueue allows one active item (ordered, or max_active 1), so the caller holds the
+     * only slot and {@code w} waits on the inactive list behind it. Waiting for {@code w} would
+     * wait for the caller itself; with a larger max_active the other active items finish and
+     * free a slot, so that is left alone.
+     */
+    private static void checkNotBehindSelf(PoolWorkqueue pwq, Work w, String what) {
+        Worker me = Worker.current();
+        if (me != null && me.currentPwq == pwq && pwq.wq.maxActive() == 1) {
+            throw new IllegalStateException(what + " of " + w + " from " + me.currentWork + " of workqueue '"
+                    + pwq.wq.name() + "' would deadlock: its max_active is 1 and the caller holds that"
+                    + " active slot, so the item cannot start before the caller finishes");
+        }
+    }
+
     public static boolean flush(Work w) {
         checkNotSelf(w, "flush");
         boolean fired = false;
         if (w instanceof DelayedWork dw && Node.targetVolatile(dw) instanceof WorkqueueImpl t) {
+            if (isTimerArmed(dw)) {
+                // Fired now it would land on the inactive list behind the caller: refuse first.
+                checkNotBehindSelf(t.pwqFor(Node.targetCpu(dw)), dw, "flush");
+            }
             if (t.runtime.timers().cancel(dw)) {
                 queueOwned(t, Node.targetCpu(dw), dw, true);
                 fired = true;
@@ -439,6 +460,9 @@ public final class WorkOps {
                         // the inbox yet: look again
                         Thread.onSpinWait();
                         continue;
+                    }
+                    if ((Node.flags(w) & PoolWorkqueue.INACTIVE) != 0) {
+                        checkNotBehindSelf(pwq, w, "flush");
                     }
                     barrier = new Barrier(Thread.currentThread());
                     insertBarrier(pwq, barrier, w, null);
