@@ -245,10 +245,7 @@ public final class RuntimeCore {
         for (WorkqueueFlag f : flags) {
             Objects.requireNonNull(f, "flags contains null");
         }
-        if (name.isEmpty() || name.length() > WorkqueueImpl.MAX_NAME) {
-            throw new IllegalArgumentException("workqueue name '" + name + "' has length " + name.length()
-                    + "; allowed 1.." + WorkqueueImpl.MAX_NAME);
-        }
+        Names.check("workqueue", name, WorkqueueImpl.MAX_NAME);
         WorkqueueImpl.checkMaxActive(name, maxActive);
         synchronized (stateLock) {
             if (closing) {

@@ -103,12 +103,7 @@ public final class WorkOps {
      * it, PENDING is released and the refusal thrown.
      */
     static void queueOwned(WorkqueueImpl wq, int cpu, Work w, boolean fromTimer) {
-        try {
-            wq.checkAccepts(w, fromTimer);
-        } catch (IllegalStateException e) {
-            releasePending(w);
-            throw e;
-        }
+        wq.checkAcceptsOwned(w, fromTimer);
         PoolWorkqueue pwq = wq.pwqFor(cpu);
         WorkerPool pool = pwq.pool;
         // Non-reentrancy: if the item still runs on another pool for this workqueue, queue there.
@@ -185,12 +180,7 @@ public final class WorkOps {
             queueOwned(wq, cpu, w, false);
             return;
         }
-        try {
-            wq.checkAccepts(w, false);
-        } catch (IllegalStateException e) {
-            releasePending(w);
-            throw e;
-        }
+        wq.checkAcceptsOwned(w, false);
         Node.setTargetCpu(w, cpu);
         Node.setTargetVolatile(w, wq);
         try {
