@@ -98,6 +98,47 @@ class ExecutorsTerminationTest {
         }
     }
 
+    /**
+     * Long.MAX_VALUE delays and periods in every unit: trigger times computed as now + delay
+     * wrap round, and must still be read as far in the future (differences, not comparisons).
+     */
+    @Test
+    @Timeout(60)
+    void hugeDelaysAndPeriods_waitPracticallyForever_neverWrapIntoThePast() throws Exception {
+        try (WorkqueueRuntime rt = TestSupport.newRuntime()) {
+            ScheduledExecutorService es = rt.alloc("ext_hugedelay", Set.of(), 0).asScheduledExecutorService();
+            java.util.concurrent.atomic.AtomicInteger rateRuns = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.atomic.AtomicInteger delayRuns = new java.util.concurrent.atomic.AtomicInteger();
+            CountDownLatch ranOnce = new CountDownLatch(2);
+            List<ScheduledFuture<?>> fs = new ArrayList<>();
+            fs.add(es.scheduleAtFixedRate(() -> {
+                rateRuns.incrementAndGet();
+                ranOnce.countDown();
+            }, 0, Long.MAX_VALUE, TimeUnit.NANOSECONDS));
+            fs.add(es.scheduleWithFixedDelay(() -> {
+                delayRuns.incrementAndGet();
+                ranOnce.countDown();
+            }, 0, Long.MAX_VALUE, TimeUnit.DAYS));
+            TestSupport.await(ranOnce, "both periodic tasks to run once");
+            for (TimeUnit unit : TimeUnit.values()) {
+                fs.add(es.schedule(() -> {}, Long.MAX_VALUE, unit));
+                fs.add(es.schedule(() -> {}, Long.MAX_VALUE - 1, unit));
+            }
+            fs.add(es.scheduleAtFixedRate(() -> {}, Long.MAX_VALUE, 1, TimeUnit.SECONDS));
+            TestSupport.awaitTrue(() -> fs.get(0).getDelay(TimeUnit.DAYS) > 0 && fs.get(1).getDelay(TimeUnit.DAYS) > 0,
+                    "both periodic tasks re-armed far ahead");
+            for (ScheduledFuture<?> f : fs) {
+                assertFalse(f.isDone(), f.toString());
+                assertTrue(f.getDelay(TimeUnit.DAYS) > 365L * 50, "a huge delay wrapped round: " + f.getDelay(TimeUnit.DAYS) + " days");
+            }
+            // one run each: a period that wrapped into the past would have run them again at once
+            assertEquals(1, rateRuns.get());
+            assertEquals(1, delayRuns.get());
+            es.shutdownNow();
+            assertTrue(es.awaitTermination(WAIT_S, SECONDS));
+        }
+    }
+
     /** Schedules a one-shot, a fixed-rate and a fixed-delay task, none due for an hour. */
     private static List<ScheduledFuture<?>> scheduleFarAhead(ScheduledExecutorService es) {
         List<ScheduledFuture<?>> fs = new ArrayList<>();
