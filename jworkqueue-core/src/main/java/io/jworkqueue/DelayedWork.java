@@ -1,6 +1,7 @@
 package io.jworkqueue;
 
 import io.jworkqueue.internal.WorkOps;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -57,8 +58,10 @@ public class DelayedWork extends Work {
      * @param unit the unit of the result
      * @return the remaining delay (zero or negative when due), or {@link Long#MAX_VALUE} if the
      *     timer is not armed
+     * @throws NullPointerException if {@code unit} is null
      */
     public final long getDelay(TimeUnit unit) {
+        Objects.requireNonNull(unit, "unit");
         return WorkOps.remainingDelay(this, unit);
     }
 }

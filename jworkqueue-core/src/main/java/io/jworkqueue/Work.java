@@ -117,7 +117,10 @@ public class Work {
      * item queued afterwards is not waited for.
      *
      * @return true if it had to wait, false if the item was idle
-     * @throws IllegalStateException if called from the item's own function
+     * @throws IllegalStateException if called from the item's own function, or from an item of a
+     *     workqueue whose {@code maxActive} is 1 (ordered, or limited to 1) while this item waits
+     *     (or its timer would queue it) on the inactive list behind the caller's own active slot
+     *     on the same CPU's pool workqueue: it could only start after the caller finishes
      */
     public boolean flush() {
         return WorkOps.flush(this);

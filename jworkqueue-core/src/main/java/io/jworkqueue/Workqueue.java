@@ -12,6 +12,15 @@ import java.util.Set;
  * <p>Obtain one from {@link WorkqueueRuntime#alloc(String, Set, int)} and its siblings.
  * Implementations are thread-safe. Queue calls never block; {@link #flush()}, {@link #drain()},
  * {@link #destroy()} and {@link #close()} may.
+ *
+ * <p><b>A destroyed workqueue.</b> Once {@link #destroy()} has returned, calls that read or wait
+ * return at once, as there is nothing left to wait for: {@link #flush()} and {@link #drain()}
+ * return, {@link #isCongested(int)} is false, {@link #destroy()} and {@link #close()} do
+ * nothing, the queries ({@link #stats()}, {@link #info()}, {@link #maxActive()}, ...) answer.
+ * Calls that would change it throw {@link IllegalStateException} naming the workqueue: every
+ * queue call ({@code workqueue 'x' is destroyed; cannot queue ...}) and
+ * {@link #setMaxActive(int)} ({@code workqueue 'x' is destroyed}). Argument checks come first
+ * (a bad CPU index is still an {@link IllegalArgumentException}).
  */
 public interface Workqueue extends AutoCloseable {
 
@@ -86,7 +95,8 @@ public interface Workqueue extends AutoCloseable {
      * @param w the item
      * @param delay the new delay
      * @return false if the item was idle (it is now armed or queued), true if it was pending and
-     *     has been re-armed
+     *     has been re-armed; also false if the item is disabled: then nothing was queued or armed
+     *     (check {@link Work#disableDepth()} or {@link Work#isPending()} to tell the two apart)
      * @throws NullPointerException if an argument is null
      * @throws IllegalStateException as for {@link #queue(Work)}
      */
@@ -98,7 +108,7 @@ public interface Workqueue extends AutoCloseable {
      * @param cpu the CPU, {@code 0 <= cpu < runtime.cpus()}
      * @param w the item
      * @param delay the new delay
-     * @return false if the item was idle, true if it was pending
+     * @return false if the item was idle (or is disabled: nothing queued), true if it was pending
      */
     boolean modDelayedOn(int cpu, DelayedWork w, Duration delay);
 
@@ -142,7 +152,8 @@ public interface Workqueue extends AutoCloseable {
      *
      * @param maxActive {@code 1..2048}, or 0 for the default (1024)
      * @throws IllegalArgumentException if out of range
-     * @throws IllegalStateException for an ordered workqueue, whose limit is fixed at 1
+     * @throws IllegalStateException for an ordered workqueue, whose limit is fixed at 1, or a
+     *     destroyed one
      */
     void setMaxActive(int maxActive);
 

@@ -1,5 +1,6 @@
 package io.jworkqueue;
 
+import io.jworkqueue.internal.DropAware;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,7 +33,10 @@ import java.util.concurrent.TimeUnit;
  * its own tasks finish or are drained) and leave the workqueue, and other users of it, alone.
  * A view made by {@link #newOwningScheduledExecutorService(Workqueue)} also destroys the
  * workqueue once it has terminated. Destroying the workqueue behind a view's back makes the
- * view reject new tasks.
+ * view reject new tasks, and completes the futures of its delayed and periodic tasks still
+ * waiting for their timer as cancelled (so does closing the runtime): no {@code get()} waits
+ * forever, and a view shut down then terminates. {@code awaitTermination} with a zero, negative
+ * or already expired timeout returns at once; a huge one waits as long as it can.
  */
 public final class WorkqueueExecutors {
     private WorkqueueExecutors() {}
@@ -132,7 +136,7 @@ public final class WorkqueueExecutors {
                 this.source = source == null ? this : source;
                 this.period = period;
                 this.time = System.nanoTime() + Math.max(0, delayNanos);
-                this.work = delayed ? new DelayedWork(self -> runTask()) : new Work(self -> runTask());
+                this.work = delayed ? new DroppableWork(this) : new Work(self -> runTask());
             }
 
             Task(Runnable r, V result, Runnable source, long delayNanos, long period, boolean delayed) {
@@ -183,6 +187,9 @@ public final class WorkqueueExecutors {
                 } catch (IllegalStateException e) {
                     cancel(false);
                 }
+                if (isDone()) {
+                    work.cancel(); // cancelled while re-arming: cancel() may have missed the timer
+                }
             }
 
             synchronized void interruptIfRunning() {
@@ -209,28 +216,45 @@ public final class WorkqueueExecutors {
                 return Long.compare(getDelay(TimeUnit.NANOSECONDS), o.getDelay(TimeUnit.NANOSECONDS));
             }
 
+            /**
+             * Cancels the future, then takes the item off the workqueue or its timer, and only
+             * then leaves the view's books: an owning view that terminates now destroys a
+             * workqueue with no timer of this task left armed. Nothing of the view is in flight
+             * then, so that destroy does not wait.
+             */
             @Override
             public boolean cancel(boolean mayInterruptIfRunning) {
                 boolean cancelled = super.cancel(mayInterruptIfRunning);
                 if (cancelled) {
                     work.cancel(); // dequeue or disarm: a task not yet started never runs
+                    synchronized (this) {
+                        if (runner != null) {
+                            return true; // cancelled while running: it leaves when its run ends (runTask)
+                        }
+                    }
+                    retire();
                 }
                 return cancelled;
             }
 
             @Override
-            protected void done() {
-                synchronized (this) {
-                    if (runner != null) {
-                        return; // cancelled while running: it leaves when its run ends (runTask)
-                    }
-                }
-                retire();
+            public String toString() {
+                return "Task[" + (source == this ? "" : source + ", ") + super.toString() + "]";
+            }
+        }
+
+        /** A scheduled task's item: its future is cancelled if the timer is dropped unrun. */
+        private static final class DroppableWork extends DelayedWork implements DropAware {
+            private final Task<?> task;
+
+            DroppableWork(Task<?> task) {
+                super(self -> task.runTask());
+                this.task = task;
             }
 
             @Override
-            public String toString() {
-                return "Task[" + (source == this ? "" : source + ", ") + super.toString() + "]";
+            public void timerDropped() {
+                task.cancel(false); // the workqueue was destroyed or the runtime closed
             }
         }
 
@@ -379,7 +403,11 @@ public final class WorkqueueExecutors {
                 markTerminated();
             } else if (Work.current() != null) {
                 // Possibly on one of the workqueue's own items, which cannot destroy it: hand off.
-                wq.runtime().systemUnbound().queue(new Work(self -> destroyAndTerminate()));
+                try {
+                    wq.runtime().systemUnbound().queue(new Work(self -> destroyAndTerminate()));
+                } catch (IllegalStateException e) {
+                    markTerminated(); // the runtime is closing: its close destroys the workqueue
+                }
             } else {
                 destroyAndTerminate();
             }
@@ -400,10 +428,16 @@ public final class WorkqueueExecutors {
 
         @Override
         public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
-            long deadline = System.nanoTime() + unit.toNanos(timeout);
+            // toNanos saturates. An expired timeout returns at once; a positive one less the
+            // (non-negative) time elapsed cannot overflow, where a deadline now + timeout might.
+            long nanos = unit.toNanos(timeout);
+            long start = System.nanoTime();
             synchronized (this) {
+                if (nanos <= 0) {
+                    return terminated;
+                }
                 while (!terminated) {
-                    long left = deadline - System.nanoTime();
+                    long left = nanos - (System.nanoTime() - start);
                     if (left <= 0) {
                         return false;
                     }

@@ -1,5 +1,6 @@
 package io.jworkqueue;
 
+import io.jworkqueue.internal.Names;
 import io.jworkqueue.internal.RuntimeConfig;
 import io.jworkqueue.internal.RuntimeCore;
 import java.time.Duration;
@@ -90,13 +91,13 @@ public final class WorkqueueRuntime implements AutoCloseable {
     /**
      * {@code alloc_workqueue}.
      *
-     * @param name 1 to 32 characters; names need not be unique
+     * @param name 1 to 32 characters, not blank, no control characters; names need not be unique
      * @param flags the workqueue's flags (may be empty)
      * @param maxActive {@code 1..2048} items active at once, per CPU for bound workqueues and
      *     system-wide for unbound ones; 0 for the default (1024)
      * @return the new workqueue
      * @throws NullPointerException if {@code name} or {@code flags} is null or holds null
-     * @throws IllegalArgumentException if the name is empty or too long, or maxActive out of range
+     * @throws IllegalArgumentException if the name is empty, too long, blank or holds a control character, or maxActive out of range
      * @throws IllegalStateException if the runtime is closed
      */
     public Workqueue alloc(String name, Set<WorkqueueFlag> flags, int maxActive) {
@@ -107,7 +108,7 @@ public final class WorkqueueRuntime implements AutoCloseable {
      * {@code alloc_ordered_workqueue}: unbound, one item at a time, in queueing order across all
      * CPUs. Its {@code maxActive} is 1 and cannot be changed.
      *
-     * @param name 1 to 32 characters
+     * @param name 1 to 32 characters, not blank, no control characters
      * @param flags extra flags ({@code UNBOUND} is implied)
      * @return the new workqueue
      */
@@ -118,7 +119,7 @@ public final class WorkqueueRuntime implements AutoCloseable {
     /**
      * {@code create_workqueue} (legacy): per-CPU, {@code MEM_RECLAIM}, {@code maxActive} 1.
      *
-     * @param name 1 to 32 characters
+     * @param name 1 to 32 characters, not blank, no control characters
      * @return the new workqueue
      */
     public Workqueue create(String name) {
@@ -128,7 +129,7 @@ public final class WorkqueueRuntime implements AutoCloseable {
     /**
      * {@code create_singlethread_workqueue} (legacy): ordered and {@code MEM_RECLAIM}.
      *
-     * @param name 1 to 32 characters
+     * @param name 1 to 32 characters, not blank, no control characters
      * @return the new workqueue
      */
     public Workqueue createSinglethread(String name) {
@@ -139,7 +140,7 @@ public final class WorkqueueRuntime implements AutoCloseable {
      * {@code create_freezable_workqueue} (legacy): unbound, freezable, {@code MEM_RECLAIM},
      * {@code maxActive} 1.
      *
-     * @param name 1 to 32 characters
+     * @param name 1 to 32 characters, not blank, no control characters
      * @return the new workqueue
      */
     public Workqueue createFreezable(String name) {
@@ -420,17 +421,15 @@ public final class WorkqueueRuntime implements AutoCloseable {
          * @param name the runtime's name, used in its MXBean's object name
          *     ({@code io.jworkqueue:type=WorkqueueRuntime,name=<name>}); default {@code runtime-<n>}
          *     with {@code n} counting the runtimes built with the default name in this JVM from 1.
-         *     Names should be unique: a second runtime of the same name works but has no MXBean
+         *     Names should be unique: a second runtime of the same name works but has no MXBean.
+         *     As workqueue names: 1 to 32 characters, not blank, no control characters
          * @return this builder
          * @throws NullPointerException if {@code name} is null
-         * @throws IllegalArgumentException if {@code name} is empty
+         * @throws IllegalArgumentException if {@code name} is empty, longer than 32 characters,
+         *     only whitespace, or holds a control character (the message shows it escaped and shortened)
          */
         public Builder name(String name) {
-            Objects.requireNonNull(name, "name");
-            if (name.isEmpty()) {
-                throw new IllegalArgumentException("runtime name is empty; allowed: 1 or more characters");
-            }
-            this.name = name;
+            this.name = Names.check("runtime", name, Names.MAX_LENGTH);
             return this;
         }
 

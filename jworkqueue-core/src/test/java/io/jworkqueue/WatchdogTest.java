@@ -3,14 +3,9 @@ package io.jworkqueue;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.junit.jupiter.api.Assertions.*;
 
-import java.lang.reflect.Method;
-import java.lang.reflect.Proxy;
-import java.text.MessageFormat;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -21,60 +16,21 @@ import org.junit.jupiter.api.Test;
 /** The lockup watchdog and {@code show_all_workqueues} dumps (SEMANTICS.md section 9). */
 class WatchdogTest {
 
-    /*
-     * The library logs through System.Logger "io.jworkqueue"; the JDK's default backend is
-     * java.util.logging. The module io.jworkqueue does not read java.logging, so the test reaches
-     * it reflectively (tests run on the class path) and installs a java.util.logging.Filter proxy
-     * on that logger: it sees every record logged there and lets it pass.
-     */
-    /** Strong reference: java.util.logging keeps loggers weakly and would drop the filter. */
-    private Object julLogger;
-    private Object previousFilter;
-    private Method setFilter;
-    private final List<String> records = new CopyOnWriteArrayList<>();
+    /** What the library logs, captured for each test. */
+    private LogCapture log;
 
     @BeforeEach
     void attach() throws Exception {
-        Class<?> loggerClass = Class.forName("java.util.logging.Logger");
-        Class<?> filterClass = Class.forName("java.util.logging.Filter");
-        julLogger = loggerClass.getMethod("getLogger", String.class).invoke(null, "io.jworkqueue");
-        previousFilter = loggerClass.getMethod("getFilter").invoke(julLogger);
-        setFilter = loggerClass.getMethod("setFilter", filterClass);
-        Object filter = Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {filterClass},
-                (proxy, m, args) -> switch (m.getName()) {
-                    case "isLoggable" -> {
-                        records.add(messageOf(args[0]));
-                        yield true;
-                    }
-                    case "hashCode" -> System.identityHashCode(proxy);
-                    case "equals" -> proxy == args[0];
-                    default -> "capture-filter";
-                });
-        setFilter.invoke(julLogger, filter);
-    }
-
-    private static String messageOf(Object logRecord) throws Exception {
-        String m = (String) logRecord.getClass().getMethod("getMessage").invoke(logRecord);
-        Object[] p = (Object[]) logRecord.getClass().getMethod("getParameters").invoke(logRecord);
-        if (m != null && p != null && p.length > 0) {
-            m = MessageFormat.format(m, p);
-        }
-        return String.valueOf(m);
+        log = new LogCapture();
     }
 
     @AfterEach
     void detach() throws Exception {
-        setFilter.invoke(julLogger, previousFilter);
+        log.close();
     }
 
     private List<String> lockupRecords() {
-        List<String> l = new ArrayList<>();
-        for (String r : records) {
-            if (r.contains("workqueue lockup")) {
-                l.add(r);
-            }
-        }
-        return l;
+        return log.containing("workqueue lockup");
     }
 
     /** Works while {@link #on} is set, else returns null (no thread can be created). */
@@ -122,7 +78,7 @@ class WatchdogTest {
                     Thread.sleep(20); // polling a log: no latch can express it
                 }
                 List<String> lockups = lockupRecords();
-                assertFalse(lockups.isEmpty(), "no lockup reported within 10 s; records: " + records + "\n" + rt.dump());
+                assertFalse(lockups.isEmpty(), "no lockup reported within 10 s; records: " + log.containing("") + "\n" + rt.dump());
                 String r = lockups.get(0);
                 assertTrue(r.contains("workqueue lockup - pool cpus=0"), r);
                 assertTrue(r.contains("stuck for"), r);

@@ -43,7 +43,7 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
     int seconds;
 
     @Option(names = {"-i", "--interval"}, paramLabel = "SECS",
-            description = "Table refresh interval. Default: 1 on a terminal, 5 otherwise.")
+            description = "Table refresh interval in seconds, 0.1..86400. Default: 1 on a terminal, 5 otherwise.")
     Double interval;
 
     @Option(names = "--plain", description = "Print the table periodically instead of redrawing it, even on a terminal.")
@@ -59,9 +59,7 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
         }
         boolean redraw = !plain && interactive();
         double every = interval != null ? interval : redraw ? 1 : 5;
-        if (!(every > 0)) {
-            throw new CliException(Jwq.USAGE, "--interval must be positive");
-        }
+        Jwq.checkInterval(every, false);
         PrintWriter out = spec.commandLine().getOut();
         long pid = ProcessHandle.current().pid();
         out.println("jworkqueue demo (pid " + pid + ", " + Runtime.getRuntime().availableProcessors() + " CPUs, Java "

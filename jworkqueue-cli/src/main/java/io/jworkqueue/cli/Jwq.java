@@ -35,9 +35,28 @@ public final class Jwq implements Runnable {
     public static final int CONNECT = 2;
     /** Exit code: the target JVM has no jworkqueue runtime. */
     public static final int NO_JWORKQUEUE = 3;
+    /** The shortest refresh interval, seconds: below it the tables would scroll past unread. */
+    static final double MIN_INTERVAL = 0.1;
+    /** The longest refresh interval, seconds (a day). */
+    static final double MAX_INTERVAL = 86_400;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    /**
+     * Checks a refresh interval: {@value #MIN_INTERVAL} to {@value #MAX_INTERVAL} seconds, or 0
+     * when {@code zeroPrintsOnce}.
+     *
+     * @return the interval
+     * @throws CliException {@link #USAGE} if it is out of range or not a number
+     */
+    static double checkInterval(double seconds, boolean zeroPrintsOnce) {
+        if ((zeroPrintsOnce && seconds == 0) || (seconds >= MIN_INTERVAL && seconds <= MAX_INTERVAL)) {
+            return seconds;
+        }
+        throw new CliException(USAGE, "interval " + seconds + " s is out of range " + MIN_INTERVAL + ".."
+                + (long) MAX_INTERVAL + (zeroPrintsOnce ? " (or 0: print once)" : ""));
+    }
 
     @Override
     public void run() {

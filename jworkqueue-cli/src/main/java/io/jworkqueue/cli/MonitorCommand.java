@@ -37,7 +37,7 @@ final class MonitorCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     @Option(names = {"-i", "--interval"}, paramLabel = "SECS", defaultValue = "1",
-            description = "Monitoring interval in seconds (0 to print once and exit). Default: ${DEFAULT-VALUE}.")
+            description = "Monitoring interval in seconds, 0.1..86400 (0 to print once and exit). Default: ${DEFAULT-VALUE}.")
     double interval;
 
     @Option(names = {"-j", "--json"}, description = "Print JSON lines with the kernel's keys instead of a table.")
@@ -55,8 +55,9 @@ final class MonitorCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        if (interval < 0 || Double.isNaN(interval) || count < 0) {
-            throw new CliException(Jwq.USAGE, "interval and count must not be negative");
+        Jwq.checkInterval(interval, true);
+        if (count < 0) {
+            throw new CliException(Jwq.USAGE, "count " + count + " must not be negative");
         }
         Pattern filter = null;
         if (!patterns.isEmpty()) {

@@ -34,9 +34,17 @@ final class MonitorTable {
                 fit(r.name()), r.started(), r.inFlight(), r.cpuTimeNanos() / 1e9, cpuIntensive, cmwRpr, mayday, rescued);
     }
 
-    /** The kernel keeps the last 24 characters of a long name. */
+    /**
+     * The kernel keeps the last 24 characters of a long name. Control characters (which a
+     * runtime of another version may have let into a name) become {@code ?}, so that a name
+     * cannot break the row or send terminal escapes.
+     */
     private static String fit(String s) {
-        return s.length() <= 24 ? s : s.substring(s.length() - 24);
+        StringBuilder sb = new StringBuilder(s.length());
+        s.codePoints().forEach(c -> sb.appendCodePoint(Character.isISOControl(c)
+                || Character.getType(c) == Character.LINE_SEPARATOR || Character.getType(c) == Character.PARAGRAPH_SEPARATOR ? '?' : c));
+        String clean = sb.toString();
+        return clean.length() <= 24 ? clean : clean.substring(clean.length() - 24);
     }
 
     static String json(WqRow r, double timestamp) {
@@ -68,7 +76,7 @@ final class MonitorTable {
                 case '\r' -> sb.append("\\r");
                 case '\t' -> sb.append("\\t");
                 default -> {
-                    if (c < 0x20) {
+                    if (Character.isISOControl(c) || c == 0x2028 || c == 0x2029) {
                         sb.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
                     } else {
                         sb.append(c);

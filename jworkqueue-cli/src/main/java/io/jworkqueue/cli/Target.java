@@ -46,7 +46,7 @@ final class Target implements AutoCloseable {
     static Target connect(String spec) {
         String url;
         if (spec.matches("\\d+")) {
-            long pid = Long.parseLong(spec);
+            long pid = parseNumber(spec, "pid", Long.MAX_VALUE, spec);
             if (pid == ProcessHandle.current().pid()) {
                 return new Target(spec, ManagementFactory.getPlatformMBeanServer(), null);
             }
@@ -54,6 +54,10 @@ final class Target implements AutoCloseable {
         } else if (spec.startsWith("service:jmx:")) {
             url = spec;
         } else if (spec.matches("[^:/\\s]+:\\d+") || spec.matches("\\[[0-9a-fA-F:.]+\\]:\\d+")) {
+            long port = parseNumber(spec.substring(spec.lastIndexOf(':') + 1), "port", 65_535, spec);
+            if (port < 1) {
+                throw new CliException(Jwq.USAGE, "port 0 in target '" + spec + "' is out of range 1..65535");
+            }
             url = "service:jmx:rmi:///jndi/rmi://" + spec + "/jmxrmi";
         } else {
             throw new CliException(Jwq.USAGE, "target '" + spec + "' is not a pid, host:port or service:jmx: URL");
@@ -67,9 +71,29 @@ final class Target implements AutoCloseable {
         try {
             JMXConnector c = JMXConnectorFactory.connect(serviceUrl);
             return new Target(spec, c.getMBeanServerConnection(), c);
-        } catch (IOException | SecurityException e) {
+        } catch (IOException | RuntimeException e) {
+            // RuntimeException: the RMI and JNDI layers throw unchecked ones for some bad hosts
             throw new CliException(Jwq.CONNECT, "cannot connect to " + url + ": " + rootMessage(e), e);
         }
+    }
+
+    /**
+     * Parses the digits {@code digits} of a pid or port.
+     *
+     * @throws CliException {@link Jwq#USAGE} if the number exceeds {@code max}
+     */
+    private static long parseNumber(String digits, String what, long max, String spec) {
+        try {
+            long n = Long.parseLong(digits);
+            if (n <= max) {
+                return n;
+            }
+        } catch (NumberFormatException tooLong) {
+            // out of range
+        }
+        String shown = digits.length() > 20 ? digits.substring(0, 20) + "..." : digits;
+        throw new CliException(Jwq.USAGE, what + " " + shown + " in target '" + (spec.length() > 40 ? spec.substring(0, 40) + "..." : spec)
+                + "' is out of range " + (what.equals("port") ? "1.." : "0..") + max);
     }
 
     private static String attach(long pid) {
@@ -83,12 +107,12 @@ final class Target implements AutoCloseable {
             String cmd = ProcessHandle.of(pid).flatMap(p -> p.info().command()).orElse("?");
             throw new CliException(Jwq.CONNECT, "cannot attach to pid " + pid + " (" + cmd
                     + "): not a JVM, or one that does not accept attach (" + rootMessage(e) + ")", e);
-        } catch (IOException | SecurityException e) {
+        } catch (IOException | RuntimeException e) {
             throw new CliException(Jwq.CONNECT, "cannot attach to pid " + pid + ": " + rootMessage(e), e);
         }
         try {
             return vm.startLocalManagementAgent();
-        } catch (IOException | SecurityException e) {
+        } catch (IOException | RuntimeException e) {
             throw new CliException(Jwq.CONNECT, "pid " + pid + " did not start its local JMX agent: " + rootMessage(e), e);
         } finally {
             try {

@@ -70,8 +70,8 @@ final class Jmx {
             server().registerMBean(new RuntimeBean(core), on);
             registered.add(on);
         } catch (JMException | RuntimeException | LinkageError e) {
-            LOG.log(System.Logger.Level.WARNING, "workqueue runtime ''" + runtimeName
-                    + "'': cannot register its MXBean (the runtime works without it): " + e);
+            LOG.log(System.Logger.Level.WARNING, "workqueue runtime '" + runtimeName
+                    + "': cannot register its MXBean (the runtime works without it): " + e);
         }
     }
 
@@ -100,8 +100,8 @@ final class Jmx {
                 }
             }
         } catch (JMException | RuntimeException | LinkageError e) {
-            LOG.log(System.Logger.Level.WARNING, "workqueue ''" + wq.name()
-                    + "'': cannot register its MXBean (the workqueue works without it): " + e);
+            LOG.log(System.Logger.Level.WARNING, "workqueue '" + wq.name()
+                    + "': cannot register its MXBean (the workqueue works without it): " + e);
             return null;
         }
     }

@@ -319,10 +319,7 @@ public final class RuntimeCore {
         for (WorkqueueFlag f : flags) {
             Objects.requireNonNull(f, "flags contains null");
         }
-        if (name.isEmpty() || name.length() > WorkqueueImpl.MAX_NAME) {
-            throw new IllegalArgumentException("workqueue name '" + name + "' has length " + name.length()
-                    + "; allowed 1.." + WorkqueueImpl.MAX_NAME);
-        }
+        Names.check("workqueue", name, WorkqueueImpl.MAX_NAME);
         WorkqueueImpl.checkMaxActive(name, maxActive);
         synchronized (stateLock) {
             if (closing) {
@@ -448,6 +445,7 @@ public final class RuntimeCore {
             monitor.stop();
             for (DelayedWork dw : timers.close()) {
                 WorkOps.releasePending(dw);
+                WorkOps.timerDropped(dw);
             }
             for (WorkerPool p : bound) {
                 p.shutdown();

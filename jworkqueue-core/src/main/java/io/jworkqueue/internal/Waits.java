@@ -28,19 +28,20 @@ final class Waits {
     }
 
     /**
-     * As {@link #await(Condition, BooleanSupplier)} with a timeout; returns whether done. A
-     * timeout of zero or less only checks; the deadline arithmetic wraps safely for any positive
-     * timeout up to {@code Long.MAX_VALUE} (compared by difference, never by value).
+     * As {@link #await(Condition, BooleanSupplier)} with a timeout; returns whether done. Any
+     * timeout works: zero or negative checks once, {@link Long#MAX_VALUE} waits as long as it
+     * can (the time left is the timeout less the time elapsed, which cannot overflow where a
+     * deadline {@code now + timeout} would).
      */
     static boolean await(Condition cond, BooleanSupplier done, long timeoutNanos) {
         if (timeoutNanos <= 0) {
             return done.getAsBoolean();
         }
         boolean interrupted = false;
-        long deadline = System.nanoTime() + timeoutNanos;
+        long start = System.nanoTime();
         try {
             while (!done.getAsBoolean()) {
-                long left = deadline - System.nanoTime();
+                long left = timeoutNanos - (System.nanoTime() - start);
                 if (left <= 0) {
                     return false;
                 }
@@ -76,17 +77,17 @@ final class Waits {
         }
     }
 
-    /** Joins {@code t} for at most the timeout (zero or less: only checks); returns whether it ended. */
+    /** Joins {@code t} for at most {@code timeout} (any value, as for the timed {@code await}). */
     static boolean joinUninterruptibly(Thread t, long timeout, TimeUnit unit) {
-        long nanos = unit.toNanos(timeout); // saturates
+        long nanos = unit.toNanos(timeout);
         if (nanos <= 0) {
             return !t.isAlive();
         }
         boolean interrupted = false;
-        long deadline = System.nanoTime() + nanos;
+        long start = System.nanoTime();
         try {
             while (t.isAlive()) {
-                long left = deadline - System.nanoTime();
+                long left = nanos - (System.nanoTime() - start);
                 if (left <= 0) {
                     return false;
                 }

@@ -103,12 +103,7 @@ public final class WorkOps {
      * it, PENDING is released and the refusal thrown.
      */
     static void queueOwned(WorkqueueImpl wq, int cpu, Work w, boolean fromTimer) {
-        try {
-            wq.checkAccepts(w, fromTimer);
-        } catch (IllegalStateException e) {
-            releasePending(w);
-            throw e;
-        }
+        wq.checkAcceptsOwned(w, fromTimer);
         PoolWorkqueue pwq = wq.pwqFor(cpu);
         WorkerPool pool = pwq.pool;
         // Non-reentrancy: if the item still runs on another pool for this workqueue, queue there.
@@ -185,12 +180,7 @@ public final class WorkOps {
             queueOwned(wq, cpu, w, false);
             return;
         }
-        try {
-            wq.checkAccepts(w, false);
-        } catch (IllegalStateException e) {
-            releasePending(w);
-            throw e;
-        }
+        wq.checkAcceptsOwned(w, false);
         Node.setTargetCpu(w, cpu);
         Node.setTargetVolatile(w, wq);
         try {
@@ -262,6 +252,7 @@ public final class WorkOps {
             // Refused by queueOwned, which released PENDING.
             System.getLogger("io.jworkqueue").log(System.Logger.Level.WARNING,
                     "delayed work {0} fired after workqueue ''{1}'' was destroyed; dropped", w, wq.name());
+            timerDropped(w);
         } catch (Throwable t) {
             releaseUnqueued(w);
             throw t;
@@ -278,6 +269,22 @@ public final class WorkOps {
             releasePending(w);
             System.getLogger("io.jworkqueue").log(System.Logger.Level.WARNING,
                     "delayed work {0}: its expiry failed before it was queued; dropped (not left pending)", w);
+            timerDropped(w);
+        }
+    }
+
+    /**
+     * Tells a {@link DropAware} item that its timer was dropped unrun; the caller has already
+     * released its PENDING. What the item throws is reported and goes no further.
+     */
+    static void timerDropped(DelayedWork w) {
+        if (w instanceof DropAware d) {
+            try {
+                d.timerDropped();
+            } catch (Throwable t) {
+                System.getLogger("io.jworkqueue").log(System.Logger.Level.ERROR,
+                        "delayed work " + w + ": its dropped-timer hook threw", t);
+            }
         }
     }
 
@@ -421,10 +428,31 @@ public final class WorkOps {
         }
     }
 
+    /**
+     * Throws if {@code w}, linked on {@code pwq} (or about to be, from its timer), could only
+     * become active once the calling item finishes: the caller runs an item of that very pwq,
+     * whose workqueue allows one active item (ordered, or max_active 1), so the caller holds the
+     * only slot and {@code w} waits on the inactive list behind it. Waiting for {@code w} would
+     * wait for the caller itself; with a larger max_active the other active items finish and
+     * free a slot, so that is left alone.
+     */
+    private static void checkNotBehindSelf(PoolWorkqueue pwq, Work w, String what) {
+        Worker me = Worker.current();
+        if (me != null && me.currentPwq == pwq && pwq.wq.maxActive() == 1) {
+            throw new IllegalStateException(what + " of " + w + " from " + me.currentWork + " of workqueue '"
+                    + pwq.wq.name() + "' would deadlock: its max_active is 1 and the caller holds that"
+                    + " active slot, so the item cannot start before the caller finishes");
+        }
+    }
+
     public static boolean flush(Work w) {
         checkNotSelf(w, "flush");
         boolean fired = false;
         if (w instanceof DelayedWork dw && Node.targetVolatile(dw) instanceof WorkqueueImpl t) {
+            if (isTimerArmed(dw)) {
+                // Fired now it would land on the inactive list behind the caller: refuse first.
+                checkNotBehindSelf(t.pwqFor(Node.targetCpu(dw)), dw, "flush");
+            }
             if (t.runtime.timers().cancel(dw)) {
                 queueOwned(t, Node.targetCpu(dw), dw, true);
                 fired = true;
@@ -455,6 +483,9 @@ public final class WorkOps {
                         // the inbox yet: look again
                         Thread.onSpinWait();
                         continue;
+                    }
+                    if ((Node.flags(w) & PoolWorkqueue.INACTIVE) != 0) {
+                        checkNotBehindSelf(pwq, w, "flush");
                     }
                     barrier = new Barrier(Thread.currentThread());
                     insertBarrier(pwq, barrier, w, null);

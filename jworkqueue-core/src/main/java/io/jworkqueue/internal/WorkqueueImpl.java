@@ -42,7 +42,7 @@ public final class WorkqueueImpl implements Workqueue {
     /** {@code WQ_DFL_ACTIVE}. */
     public static final int DFL_ACTIVE = 1024;
     /** {@code WQ_NAME_LEN} less the terminator. */
-    public static final int MAX_NAME = 32;
+    public static final int MAX_NAME = Names.MAX_LENGTH;
 
     private static final System.Logger LOG = System.getLogger("io.jworkqueue");
 
@@ -199,12 +199,31 @@ public final class WorkqueueImpl implements Workqueue {
 
     /** Fails a queue attempt if this workqueue no longer accepts {@code w}; see {@code __queue_work}. */
     void checkAccepts(Work w, boolean fromTimer) {
+        if (refuses(fromTimer)) {
+            throw refusal(w, fromTimer);
+        }
+    }
+
+    /**
+     * As {@link #checkAccepts} for a caller that owns {@code w}'s PENDING: on refusal PENDING is
+     * released first, so the message shows the item as it is left (not pending).
+     */
+    void checkAcceptsOwned(Work w, boolean fromTimer) {
+        if (refuses(fromTimer)) {
+            WorkOps.releasePending(w);
+            throw refusal(w, fromTimer);
+        }
+    }
+
+    private boolean refuses(boolean fromTimer) {
+        return destroyed || (!fromTimer && nrDrainers > 0 && !isChainedFromCurrent());
+    }
+
+    private IllegalStateException refusal(Work w, boolean fromTimer) {
         if (destroyed) {
-            throw new IllegalStateException("workqueue '" + name + "' is destroyed; cannot queue " + w);
+            return new IllegalStateException("workqueue '" + name + "' is destroyed; cannot queue " + w);
         }
-        if (!fromTimer && nrDrainers > 0 && !isChainedFromCurrent()) {
-            throw new IllegalStateException("workqueue '" + name + "' is draining; only its own items may queue to it, not " + w);
-        }
+        return new IllegalStateException("workqueue '" + name + "' is draining; only its own items may queue to it, not " + w);
     }
 
     /** {@code is_chained_work}: the calling thread runs an item of this workqueue. */
@@ -245,6 +264,9 @@ public final class WorkqueueImpl implements Workqueue {
     @Override
     public void flush() {
         checkNotOwnItem("flush");
+        if (destroyed) {
+            return; // nothing can be in flight: see the class comment of Workqueue
+        }
         flushUnchecked();
     }
 
@@ -345,6 +367,9 @@ public final class WorkqueueImpl implements Workqueue {
     @Override
     public void drain() {
         checkNotOwnItem("drain");
+        if (destroyed) {
+            return;
+        }
         synchronized (this) {
             nrDrainers++;
         }
@@ -396,17 +421,29 @@ public final class WorkqueueImpl implements Workqueue {
             }
             nrDrainers++; // stays raised: from now on only chained work may queue
         }
+        List<DelayedWork> armed = cancelArmedTimers();
+        drainLoop();
+        markDestroyed();
+        // Timers armed meanwhile by this workqueue's own items (chained work may arm during the
+        // drain); none can be armed from now on.
+        armed.addAll(cancelArmedTimers());
+        if (rescuer != null) {
+            rescuer.stop();
+        }
+        runtime.unregister(this);
+        for (DelayedWork dw : armed) {
+            WorkOps.timerDropped(dw); // once destroyed: an owner told now sees isDestroyed()
+        }
+    }
+
+    /** Cancels the armed timers that target this workqueue, releasing and reporting each. */
+    private List<DelayedWork> cancelArmedTimers() {
         List<DelayedWork> armed = runtime.timers().cancelAll(dw -> Node.targetVolatile(dw) == this);
         for (DelayedWork dw : armed) {
             WorkOps.releasePending(dw);
             LOG.log(System.Logger.Level.WARNING, "workqueue ''{0}'' destroyed with armed delayed work {1}; its timer was cancelled", name, dw);
         }
-        drainLoop();
-        markDestroyed();
-        if (rescuer != null) {
-            rescuer.stop();
-        }
-        runtime.unregister(this);
+        return armed;
     }
 
     /**
