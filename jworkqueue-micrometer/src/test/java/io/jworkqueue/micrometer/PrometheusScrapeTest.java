@@ -95,6 +95,11 @@ class PrometheusScrapeTest {
         try (WorkqueueRuntime rt = WorkqueueRuntime.builder().name("scrape").cpus(2).build()) {
             Workqueue wq = rt.alloc("scrape_wq", Set.of(), 0);
             new JworkqueueMetrics(rt, List.of(Tag.of("app", "scrape")), Duration.ZERO).bindTo(reg);
+            QueueWaitProbe probe = QueueWaitProbe.start(wq, Duration.ofMillis(10), List.of(Tag.of("app", "scrape")));
+            probe.bindTo(reg);
+            QueueWaitProbeTest.awaitCondition("a queue-wait sample",
+                    () -> reg.find("executor.idle").tag("name", "scrape_wq").timer().count() >= 1);
+            probe.close();
             int items = 20;
             for (int i = 0; i < items; i++) {
                 wq.queue(new Work(self -> spin(TimeUnit.MILLISECONDS.toNanos(2))));
@@ -123,23 +128,25 @@ class PrometheusScrapeTest {
 
             // ExecutorServiceMetrics' families hold the workqueue beside the ThreadPoolExecutor.
             for (String n : new String[] {"executor_completed_tasks_total", "executor_active_threads", "executor_queued_tasks",
-                    "executor_seconds_count", "executor_seconds_sum"}) {
+                    "executor_seconds_count", "executor_seconds_sum", "executor_idle_seconds_count"}) {
                 Sample ours = one(samples, n, "scrape_wq");
                 Sample theirs = one(samples, n, "jdk-pool");
                 assertEquals(ours.family(), theirs.family(), n);
                 assertEquals("scrape", ours.labels().get("runtime"), n + " keeps the runtime tag");
             }
-            assertEquals(items, one(samples, "executor_completed_tasks_total", "scrape_wq").value());
+            long probes = (long) one(samples, "executor_idle_seconds_count", "scrape_wq").value();
+            assertTrue(probes >= 1, "queue-wait samples: " + probes);
+            assertEquals(items + probes, one(samples, "executor_completed_tasks_total", "scrape_wq").value(), "the items and the probes");
             assertEquals(3, one(samples, "executor_completed_tasks_total", "jdk-pool").value());
             // The execution-time timer, from the pool workqueues' counters: items finished and their CPU time.
-            assertEquals(items, one(samples, "executor_seconds_count", "scrape_wq").value());
+            assertEquals(items + probes, one(samples, "executor_seconds_count", "scrape_wq").value());
             double cpu = one(samples, "executor_seconds_sum", "scrape_wq").value();
             assertTrue(cpu > 0 && cpu <= rt.workqueueInfos().stream()
                     .filter(i -> i.getName().equals("scrape_wq")).mapToLong(i -> i.getCpuTimeNanos()).sum() / 1e9,
                     "CPU seconds of the items: " + cpu);
             assertEquals(0, one(samples, "executor_active_threads", "scrape_wq").value());
             // Per-workqueue workqueue.* meters use the same name tag; per-pool meters have their own family.
-            assertEquals(items, one(samples, "workqueue_started_tasks_total", "scrape_wq").value());
+            assertEquals(items + probes, one(samples, "workqueue_started_tasks_total", "scrape_wq").value());
             assertTrue(samples.stream().anyMatch(s -> s.name().equals("workqueue_pool_size_threads") && s.labels().containsKey("pool")), scrape);
             assertTrue(samples.stream().noneMatch(s -> s.name().startsWith("executor_pool_size") && s.labels().containsKey("pool")),
                     "pools are not executors: no pool in ExecutorServiceMetrics' executor_pool_size family\n" + scrape);
