@@ -72,47 +72,132 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
         out.printf(Locale.ROOT, "Mixed workload for %d s on runtime 'demo'. From another terminal: bin/jwq monitor %d  /  bin/jwq dump %d%n",
                 seconds, pid, pid);
         out.flush();
-        try (WorkqueueRuntime rt = WorkqueueRuntime.builder().name("demo").build()) {
+        // While the table is redrawn in place, the runtime's log messages (a CPU hog report, say)
+        // are shown in the frame: printed to the terminal between two frames they would shift
+        // the lines, and the next redraw would leave the top of the previous frame on screen.
+        try (WorkqueueRuntime rt = WorkqueueRuntime.builder().name("demo").build();
+                FrameLog log = redraw ? FrameLog.capture() : null) {
             Workload w = new Workload(rt);
             Thread producer = Thread.ofPlatform().name("demo-producer").daemon(true).start(w::produce);
             long start = System.nanoTime();
             long end = start + seconds * 1_000_000_000L;
             long step = (long) (every * 1e9);
-            int drawn = 0;
+            Frames frames = new Frames(out, redraw, log);
             long next = start + (redraw ? 0 : step);
             while (true) {
                 long now = System.nanoTime();
-                if (now >= next || now >= end) {
-                    List<String> lines = table(rt, (now - start) / 1e9, seconds);
-                    if (redraw && drawn > 0) {
-                        out.print("\033[" + drawn + "F\033[J"); // back to the table's first line, clear below
-                    } else if (!redraw) {
-                        out.println();
-                    }
-                    lines.forEach(out::println);
-                    out.flush();
-                    drawn = lines.size();
+                if (now >= end) {
+                    break;
+                }
+                if (now >= next) {
+                    frames.draw(table(rt, (now - start) / 1e9, seconds));
                     next += step;
-                    if (now >= end) {
-                        break;
-                    }
                 }
                 LockSupport.parkNanos(Math.max(1, Math.min(next, end) - System.nanoTime()));
             }
             w.stop();
             producer.join(10_000);
             w.drainAll();
+            // The last frame, with the drained totals, then the summary: the last thing on screen.
+            frames.draw(table(rt, (System.nanoTime() - start) / 1e9, seconds));
             out.println();
             out.println("Summary");
             out.println("-------");
             w.summary(out);
-            out.println();
-            for (String l : table(rt, (System.nanoTime() - start) / 1e9, seconds)) {
-                out.println(l);
-            }
         }
         out.flush();
         return Jwq.OK;
+    }
+
+    /** Draws the table: in place on a terminal (cursor up over the last frame), else one after another. */
+    static final class Frames {
+        private final PrintWriter out;
+        private final boolean redraw;
+        private final FrameLog log;
+        private int drawn;
+
+        Frames(PrintWriter out, boolean redraw, FrameLog log) {
+            this.out = out;
+            this.redraw = redraw;
+            this.log = log;
+        }
+
+        void draw(List<String> table) {
+            List<String> lines = new ArrayList<>(table);
+            if (log != null) {
+                lines.addAll(log.lines());
+            }
+            if (!redraw) {
+                out.println();
+            } else if (drawn > 0) {
+                out.print("\033[" + drawn + "F\033[J"); // back to the frame's first line, clear below
+            }
+            lines.forEach(out::println);
+            out.flush();
+            drawn = lines.size();
+        }
+    }
+
+    /**
+     * The {@code io.jworkqueue} log records (through {@code java.util.logging}, the default
+     * {@code System.Logger} backend) kept for the frame instead of printed, while it is open; the
+     * logger's own handlers are restored on close. Each message is shown on one line cut to the
+     * table's width, so no line wraps and the frame's height is its number of lines.
+     */
+    static final class FrameLog extends java.util.logging.Handler implements AutoCloseable {
+        static final int SHOWN = 3;
+        static final int WIDTH = 80;
+        private final java.util.logging.Logger logger = java.util.logging.Logger.getLogger("io.jworkqueue");
+        private final boolean useParent;
+        private final java.util.ArrayDeque<String> last = new java.util.ArrayDeque<>();
+        private long count;
+
+        private FrameLog() {
+            useParent = logger.getUseParentHandlers();
+            setFormatter(new java.util.logging.SimpleFormatter());
+        }
+
+        static FrameLog capture() {
+            FrameLog l = new FrameLog();
+            l.logger.addHandler(l);
+            l.logger.setUseParentHandlers(false);
+            return l;
+        }
+
+        @Override
+        public synchronized void publish(java.util.logging.LogRecord r) {
+            String m = r.getLevel() + ": " + getFormatter().formatMessage(r);
+            int nl = m.indexOf('\n');
+            m = (nl >= 0 ? m.substring(0, nl) : m).replace('\r', ' ').replace('\t', ' ');
+            last.addLast(m.length() > WIDTH ? m.substring(0, WIDTH - 3) + "..." : m);
+            if (last.size() > SHOWN) {
+                last.removeFirst();
+            }
+            count++;
+        }
+
+        /** @return nothing before the first message; then a blank line, a count and the last messages */
+        synchronized List<String> lines() {
+            if (count == 0) {
+                return List.of();
+            }
+            List<String> l = new ArrayList<>();
+            l.add("");
+            l.add("log messages: " + count + (count > SHOWN ? " (the last " + SHOWN + ")" : ""));
+            l.addAll(last);
+            return l;
+        }
+
+        @Override
+        public void flush() {
+            // nothing buffered outside lines()
+        }
+
+        @Override
+        public void close() {
+            logger.removeHandler(this);
+            logger.setUseParentHandlers(useParent);
+        }
     }
 
     private static List<String> table(WorkqueueRuntime rt, double elapsed, int seconds) {

@@ -17,7 +17,7 @@ import picocli.CommandLine.Command;
  * connect to the target (or the connection was lost), {@value #NO_JWORKQUEUE} the target runs no
  * jworkqueue runtime.
  */
-@Command(name = "jwq", mixinStandardHelpOptions = true, version = "jwq 0.1.0",
+@Command(name = "jwq", mixinStandardHelpOptions = true, versionProvider = Jwq.ManifestVersion.class,
         description = "Concurrency-managed workqueues for the JVM: demo, monitor and dump.",
         subcommands = {DemoCommand.class, MonitorCommand.class, DumpCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
@@ -56,6 +56,23 @@ public final class Jwq implements Runnable {
         }
         throw new CliException(USAGE, "interval " + seconds + " s is out of range " + MIN_INTERVAL + ".."
                 + (long) MAX_INTERVAL + (zeroPrintsOnce ? " (or 0: print once)" : ""));
+    }
+
+    /**
+     * {@code jwq --version}: the {@code Implementation-Version} that the build writes into the
+     * manifest of {@code jwq.jar} (the pom's version; no version is written in the code).
+     */
+    static final class ManifestVersion implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"jwq " + version()};
+        }
+
+        /** @return the manifest's version, or a note that there is none (run from classes, not the jar) */
+        static String version() {
+            String v = Jwq.class.getPackage().getImplementationVersion();
+            return v != null ? v : "(unknown version: not run from a built jar)";
+        }
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.jworkqueue.PoolInfo;
 import io.jworkqueue.WorkqueueInfo;
 import io.jworkqueue.WorkqueueRuntime;
 import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
@@ -23,20 +24,26 @@ import java.util.function.ToDoubleFunction;
 
 /**
  * Micrometer meters for one {@link WorkqueueRuntime}, named in the {@code executor.*} vocabulary
- * of Micrometer's {@code ExecutorServiceMetrics} where the meaning matches, and
+ * of Micrometer's {@code ExecutorServiceMetrics} where the meaning matches (same names, base
+ * units, descriptions and the {@code name} tag, so dashboards built for it show workqueues), and
  * {@code workqueue.*} for what only cmwq has.
  *
  * <pre>{@code
  * new JworkqueueMetrics(runtime, Tags.of("app", "indexer")).bindTo(registry);
  * }</pre>
  *
- * <p><b>Per workqueue</b> (tags {@code runtime}, {@code workqueue}, plus the extra tags):
+ * <p><b>Per workqueue</b> (tags {@code name} (the workqueue's), {@code runtime}, plus the extra
+ * tags; in a Prometheus registry shared with {@code ExecutorServiceMetrics}, give those executors a
+ * {@code runtime} tag too, so each family keeps one label set):
  * <table>
  *   <caption>workqueue meters</caption>
  *   <tr><th>name</th><th>type</th><th>unit</th><th>value</th></tr>
  *   <tr><td>{@code executor.completed}</td><td>FunctionCounter</td><td>tasks</td><td>items finished</td></tr>
+ *   <tr><td>{@code executor}</td><td>FunctionTimer</td><td>seconds</td><td>count: items finished; total time: the
+ *       CPU time they consumed (the pool workqueues count CPU time, not wall time; nothing is
+ *       measured per item)</td></tr>
  *   <tr><td>{@code workqueue.started}</td><td>FunctionCounter</td><td>tasks</td><td>items started</td></tr>
- *   <tr><td>{@code executor.active}</td><td>Gauge</td><td>tasks</td><td>items running now (started - completed)</td></tr>
+ *   <tr><td>{@code executor.active}</td><td>Gauge</td><td>threads</td><td>items running now (started - completed), each on a worker</td></tr>
  *   <tr><td>{@code executor.queued}</td><td>Gauge</td><td>tasks</td><td>items queued and not started (on a pool's worklist or inactive)</td></tr>
  *   <tr><td>{@code workqueue.inactive}</td><td>Gauge</td><td>tasks</td><td>items held back by max_active (the inactive list)</td></tr>
  *   <tr><td>{@code workqueue.max.active}</td><td>Gauge</td><td>tasks</td><td>max_active (per CPU for bound workqueues)</td></tr>
@@ -49,7 +56,8 @@ import java.util.function.ToDoubleFunction;
  * </table>
  *
  * <p><b>Per worker pool</b> (tags {@code runtime}, {@code pool} (the pool id), {@code cpu} (the CPU
- * or {@code unbound}), {@code highpri}): {@code executor.pool.size} (threads: workers),
+ * or {@code unbound}), {@code highpri}): {@code workqueue.pool.size} (threads: workers; not
+ * {@code executor.pool.size}, whose family is ExecutorServiceMetrics' per-executor one),
  * {@code workqueue.pool.idle} (threads: idle workers), {@code workqueue.pool.running} (threads:
  * nr_running, the concurrency level), {@code workqueue.pool.pending} (tasks on the worklist),
  * {@code workqueue.pool.oldest.wait} (TimeGauge: how long the oldest pending item has waited).
@@ -70,6 +78,9 @@ import java.util.function.ToDoubleFunction;
  * (the last snapshot) reachable through the {@code workqueue.count} gauge.
  */
 public final class JworkqueueMetrics implements MeterBinder {
+
+    /** The tag naming the workqueue, as {@code ExecutorServiceMetrics} names its executor. */
+    static final String NAME = "name";
 
     private final State state;
 
@@ -225,11 +236,22 @@ public final class JworkqueueMetrics implements MeterBinder {
         }
 
         private void registerWorkqueue(MeterRegistry r, String name) {
-            Tags t = tags.and("workqueue", name);
-            counter(r, "executor.completed", t, "tasks", "Items finished", x -> x.completed);
+            Tags t = tags.and(NAME, name);
+            // executor.* meters carry ExecutorServiceMetrics' units and descriptions, so that in a
+            // registry they share with it each family has one unit and one HELP text.
+            counter(r, "executor.completed", t, "tasks", "The approximate total number of tasks that have completed execution",
+                    x -> x.completed);
+            // ExecutorServiceMetrics' "executor" timer, from the counters the pool workqueues keep
+            // (nothing is measured per item): count = items finished, total = their CPU time. No
+            // description: ExecutorServiceMetrics' timer has none.
+            FunctionTimer.builder("executor", this,
+                            s -> (long) s.read(x -> lastSeen(x, name, c -> c.completed)), // NaN (runtime gone): 0
+                            s -> s.read(x -> lastSeen(x, name, c -> c.cpuTimeNanos)), TimeUnit.NANOSECONDS)
+                    .tags(t).register(r);
             counter(r, "workqueue.started", t, "tasks", "Items started", x -> x.started);
-            gauge(r, "executor.active", t, "tasks", "Items running now", x -> Math.max(0, x.started - x.completed));
-            gauge(r, "executor.queued", t, "tasks", "Items queued and not yet started",
+            gauge(r, "executor.active", t, "threads", "The approximate number of threads that are actively executing tasks",
+                    x -> Math.max(0, x.started - x.completed));
+            gauge(r, "executor.queued", t, "tasks", "The approximate number of tasks that are queued for execution",
                     x -> Math.max(0, x.nrActive + x.nrInactive - (x.started - x.completed)));
             gauge(r, "workqueue.inactive", t, "tasks", "Items held back by max_active", x -> x.nrInactive);
             gauge(r, "workqueue.max.active", t, "tasks", "max_active", x -> x.maxActive);
@@ -241,16 +263,24 @@ public final class JworkqueueMetrics implements MeterBinder {
             counter(r, "workqueue.rescued", t, "tasks", "Items run by the rescuer", x -> x.rescued);
         }
 
+        private static String nameOf(Tags t) {
+            return t.stream().filter(tag -> tag.getKey().equals(NAME)).findFirst().orElseThrow().getValue();
+        }
+
+        /** A counter's value: from the live workqueues or, once destroyed, the last value seen (guarded by this). */
+        private static double lastSeen(State s, String name, ToDoubleFunction<Totals> f) {
+            Totals cur = s.lastSeen.get(name);
+            return cur == null ? 0 : f.applyAsDouble(cur);
+        }
+
         private void counter(MeterRegistry r, String meter, Tags t, String unit, String desc, ToDoubleFunction<Totals> f) {
-            String name = t.stream().filter(tag -> tag.getKey().equals("workqueue")).findFirst().orElseThrow().getValue();
-            FunctionCounter.builder(meter, this, s -> s.read(x -> {
-                Totals cur = x.lastSeen.get(name); // live or, once destroyed, the last value seen
-                return cur == null ? 0 : f.applyAsDouble(cur);
-            })).tags(t).baseUnit(unit).description(desc).register(r);
+            String name = nameOf(t);
+            FunctionCounter.builder(meter, this, s -> s.read(x -> lastSeen(x, name, f)))
+                    .tags(t).baseUnit(unit).description(desc).register(r);
         }
 
         private void gauge(MeterRegistry r, String meter, Tags t, String unit, String desc, ToDoubleFunction<Totals> f) {
-            String name = t.stream().filter(tag -> tag.getKey().equals("workqueue")).findFirst().orElseThrow().getValue();
+            String name = nameOf(t);
             Gauge.builder(meter, this, s -> s.read(x -> {
                 Totals cur = x.byName.get(name);
                 return cur == null ? 0 : f.applyAsDouble(cur);
@@ -261,7 +291,7 @@ public final class JworkqueueMetrics implements MeterBinder {
             int id = p.getId();
             Tags t = tags.and("pool", Integer.toString(id), "cpu", p.getCpu() < 0 ? "unbound" : Integer.toString(p.getCpu()),
                     "highpri", Boolean.toString(p.isHighpri()));
-            poolGauge(r, "executor.pool.size", t, "threads", "Worker threads of the pool", id, PoolInfo::getWorkers);
+            poolGauge(r, "workqueue.pool.size", t, "threads", "Worker threads of the pool", id, PoolInfo::getWorkers);
             poolGauge(r, "workqueue.pool.idle", t, "threads", "Idle worker threads", id, PoolInfo::getIdle);
             poolGauge(r, "workqueue.pool.running", t, "threads", "Running (not sleeping) workers, the concurrency level", id, PoolInfo::getNrRunning);
             poolGauge(r, "workqueue.pool.pending", t, "tasks", "Items on the pool's worklist", id, PoolInfo::getPending);

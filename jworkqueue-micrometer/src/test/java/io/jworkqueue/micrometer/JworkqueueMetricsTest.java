@@ -36,13 +36,13 @@ class JworkqueueMetricsTest {
     }
 
     private static double counter(SimpleMeterRegistry reg, String name, String wq) {
-        FunctionCounter c = reg.find(name).tag("workqueue", wq).functionCounter();
+        FunctionCounter c = reg.find(name).tag("name", wq).functionCounter();
         assertNotNull(c, name + " for " + wq);
         return c.count();
     }
 
     private static double gauge(SimpleMeterRegistry reg, String name, String wq) {
-        Gauge g = reg.find(name).tag("workqueue", wq).gauge();
+        Gauge g = reg.find(name).tag("name", wq).gauge();
         assertNotNull(g, name + " for " + wq);
         return g.value();
     }
@@ -64,7 +64,7 @@ class JworkqueueMetricsTest {
             assertEquals(0, gauge(reg, "executor.active", "mm_wq"));
             assertEquals(0, gauge(reg, "executor.queued", "mm_wq"));
             assertEquals(1024, gauge(reg, "workqueue.max.active", "mm_wq"));
-            FunctionCounter c = reg.find("executor.completed").tag("workqueue", "mm_wq").functionCounter();
+            FunctionCounter c = reg.find("executor.completed").tag("name", "mm_wq").functionCounter();
             assertEquals("mm-counters", c.getId().getTag("runtime"));
             assertEquals("test", c.getId().getTag("app"));
             for (String n : new String[] {"workqueue.cpu.intensive", "workqueue.cm.wakeups", "workqueue.repatriated",
@@ -72,7 +72,7 @@ class JworkqueueMetricsTest {
                 assertEquals(0, counter(reg, n, "mm_wq"), n);
             }
             // the system workqueues are there too
-            assertNotNull(reg.find("executor.completed").tag("workqueue", "events").functionCounter());
+            assertNotNull(reg.find("executor.completed").tag("name", "events").functionCounter());
         }
     }
 
@@ -110,14 +110,14 @@ class JworkqueueMetricsTest {
             rt.system().flush();
             SimpleMeterRegistry reg = new SimpleMeterRegistry();
             bind(reg, rt);
-            assertEquals(rt.poolInfos().size(), reg.find("executor.pool.size").gauges().size());
+            assertEquals(rt.poolInfos().size(), reg.find("workqueue.pool.size").gauges().size());
             int poolOfCpu1 = rt.poolInfos().stream().filter(p -> p.getCpu() == 1 && !p.isHighpri()).findFirst().orElseThrow().getId();
-            Gauge size = reg.find("executor.pool.size").tag("pool", Integer.toString(poolOfCpu1)).gauge();
+            Gauge size = reg.find("workqueue.pool.size").tag("pool", Integer.toString(poolOfCpu1)).gauge();
             assertNotNull(size);
             assertEquals("1", size.getId().getTag("cpu"));
             assertEquals("false", size.getId().getTag("highpri"));
             assertTrue(size.value() >= 1, "the pool of CPU 1 ran an item: " + size.value());
-            assertNotNull(reg.find("executor.pool.size").tag("cpu", "unbound").gauge());
+            assertNotNull(reg.find("workqueue.pool.size").tag("cpu", "unbound").gauge());
             for (String n : new String[] {"workqueue.pool.idle", "workqueue.pool.running", "workqueue.pool.pending"}) {
                 assertEquals(rt.poolInfos().size(), reg.find(n).gauges().size(), n);
             }
@@ -134,7 +134,7 @@ class JworkqueueMetricsTest {
         try (WorkqueueRuntime rt = runtime("mm-lazy")) {
             SimpleMeterRegistry reg = new SimpleMeterRegistry();
             bind(reg, rt);
-            assertNull(reg.find("executor.completed").tag("workqueue", "mm_late").functionCounter());
+            assertNull(reg.find("executor.completed").tag("name", "mm_late").functionCounter());
             Workqueue late = rt.alloc("mm_late", Set.of(), 0);
             late.queue(new Work(self -> { }));
             late.flush();
@@ -184,7 +184,7 @@ class JworkqueueMetricsTest {
         assertNotNull(binder);
         assertTrue(Double.isNaN(counter(reg, "executor.completed", "mm_weak")));
         assertTrue(Double.isNaN(gauge(reg, "executor.active", "mm_weak")));
-        assertTrue(Double.isNaN(reg.find("executor.pool.size").gauges().iterator().next().value()));
+        assertTrue(Double.isNaN(reg.find("workqueue.pool.size").gauges().iterator().next().value()));
         assertTrue(Double.isNaN(reg.find("workqueue.count").gauge().value()));
         for (Meter m : reg.getMeters()) {
             assertEquals("mm-weak", m.getId().getTag("runtime"));
