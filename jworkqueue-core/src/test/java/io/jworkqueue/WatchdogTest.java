@@ -3,14 +3,10 @@ package io.jworkqueue;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.junit.jupiter.api.Assertions.*;
 
-import java.lang.reflect.Method;
-import java.lang.reflect.Proxy;
-import java.text.MessageFormat;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -21,50 +17,18 @@ import org.junit.jupiter.api.Test;
 /** The lockup watchdog and {@code show_all_workqueues} dumps (SEMANTICS.md section 9). */
 class WatchdogTest {
 
-    /*
-     * The library logs through System.Logger "io.jworkqueue"; the JDK's default backend is
-     * java.util.logging. The module io.jworkqueue does not read java.logging, so the test reaches
-     * it reflectively (tests run on the class path) and installs a java.util.logging.Filter proxy
-     * on that logger: it sees every record logged there and lets it pass.
-     */
-    /** Strong reference: java.util.logging keeps loggers weakly and would drop the filter. */
-    private Object julLogger;
-    private Object previousFilter;
-    private Method setFilter;
-    private final List<String> records = new CopyOnWriteArrayList<>();
+    private LogCapture log;
+    private List<String> records;
 
     @BeforeEach
     void attach() throws Exception {
-        Class<?> loggerClass = Class.forName("java.util.logging.Logger");
-        Class<?> filterClass = Class.forName("java.util.logging.Filter");
-        julLogger = loggerClass.getMethod("getLogger", String.class).invoke(null, "io.jworkqueue");
-        previousFilter = loggerClass.getMethod("getFilter").invoke(julLogger);
-        setFilter = loggerClass.getMethod("setFilter", filterClass);
-        Object filter = Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {filterClass},
-                (proxy, m, args) -> switch (m.getName()) {
-                    case "isLoggable" -> {
-                        records.add(messageOf(args[0]));
-                        yield true;
-                    }
-                    case "hashCode" -> System.identityHashCode(proxy);
-                    case "equals" -> proxy == args[0];
-                    default -> "capture-filter";
-                });
-        setFilter.invoke(julLogger, filter);
-    }
-
-    private static String messageOf(Object logRecord) throws Exception {
-        String m = (String) logRecord.getClass().getMethod("getMessage").invoke(logRecord);
-        Object[] p = (Object[]) logRecord.getClass().getMethod("getParameters").invoke(logRecord);
-        if (m != null && p != null && p.length > 0) {
-            m = MessageFormat.format(m, p);
-        }
-        return String.valueOf(m);
+        log = new LogCapture();
+        records = log.records;
     }
 
     @AfterEach
     void detach() throws Exception {
-        setFilter.invoke(julLogger, previousFilter);
+        log.close();
     }
 
     private List<String> lockupRecords() {
@@ -95,7 +59,7 @@ class WatchdogTest {
      *
      * @return the latch that releases both blockers
      */
-    private static CountDownLatch stallCpu0(WorkqueueRuntime rt, SwitchableFactory f, Workqueue wq) throws Exception {
+    static CountDownLatch stallCpu0(WorkqueueRuntime rt, SwitchableFactory f, Workqueue wq) throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         CountDownLatch firstStarted = new CountDownLatch(1);
         assertTrue(wq.queueOn(0, new Work(self -> {

@@ -54,8 +54,8 @@ final class ConcurrencyMonitor implements Runnable {
 
     @Override
     public void run() {
-        long thresh = runtime.config().cpuIntensiveThreshold().toNanos();
         while (!stopped) {
+            long thresh = runtime.cpuIntensiveThresholdNanos(); // writable at run time
             Thread.interrupted();
             if (sampleAll(thresh)) {
                 LockSupport.parkNanos(this, SAMPLE_NANOS);

@@ -29,16 +29,32 @@ final class Waits {
 
     /** As {@link #await(Condition, BooleanSupplier)} with a deadline; returns whether done. */
     static boolean await(Condition cond, BooleanSupplier done, long timeoutNanos) {
+        return awaitUntil(done, timeoutNanos, cond::awaitNanos);
+    }
+
+    /** One wait of at most {@code nanos} (negative: no limit); may return early. */
+    @FunctionalInterface
+    interface Step {
+        void await(long nanos) throws InterruptedException;
+    }
+
+    /**
+     * Repeats {@code step} until {@code done} holds, for at most {@code timeoutNanos} (negative:
+     * no limit). Interrupts do not end the wait; the status is set again before returning.
+     *
+     * @return whether done
+     */
+    static boolean awaitUntil(BooleanSupplier done, long timeoutNanos, Step step) {
         boolean interrupted = false;
         long deadline = System.nanoTime() + timeoutNanos;
         try {
             while (!done.getAsBoolean()) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
+                long left = timeoutNanos < 0 ? -1 : deadline - System.nanoTime();
+                if (timeoutNanos >= 0 && left <= 0) {
                     return false;
                 }
                 try {
-                    cond.awaitNanos(left);
+                    step.await(left);
                 } catch (InterruptedException e) {
                     interrupted = true;
                 }

@@ -391,6 +391,39 @@ public final class WorkOps {
 
     public static boolean flush(Work w) {
         checkNotSelf(w, "flush");
+        boolean fired = fireArmedTimer(w);
+        // An armed item was pending: report true even if its run finished before the barrier
+        // could be linked (then there is nothing left to wait for).
+        return flushWork(w) | fired;
+    }
+
+    /**
+     * Timed {@code flush_work}: as {@link #flush(Work)}, giving up after {@code timeout}. A
+     * barrier linked by a wait that timed out stays linked and completes unobserved.
+     *
+     * @return true if the last instance finished (or there was none), false on timeout
+     */
+    public static boolean flush(Work w, Duration timeout) {
+        checkNotSelf(w, "flush");
+        long nanos = saturatedNanos(timeout);
+        fireArmedTimer(w);
+        return flushWork(w, nanos) != Boolean.FALSE;
+    }
+
+    /** {@code timeout} in nanoseconds, saturated to [0, Long.MAX_VALUE]. */
+    public static long saturatedNanos(Duration timeout) {
+        if (timeout.isNegative()) {
+            return 0;
+        }
+        try {
+            return timeout.toNanos();
+        } catch (ArithmeticException tooLong) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    /** {@code flush_delayed_work}'s first step: an armed timer fires at once; true if it was armed. */
+    private static boolean fireArmedTimer(Work w) {
         boolean fired = false;
         if (w instanceof DelayedWork dw && Node.targetVolatile(dw) instanceof WorkqueueImpl t) {
             if (t.runtime.timers().cancel(dw)) {
@@ -400,19 +433,26 @@ public final class WorkOps {
                 TimerWheel.awaitNotFiring(dw);
             }
         }
-        // An armed item was pending: report true even if its run finished before the barrier
-        // could be linked (then there is nothing left to wait for).
-        return flushWork(w) | fired;
+        return fired;
     }
 
     /** {@code start_flush_work} + wait: links a barrier behind the last instance and waits for it. */
     static boolean flushWork(Work w) {
+        return flushWork(w, -1) == Boolean.TRUE;
+    }
+
+    /**
+     * {@link #flushWork(Work)} waiting at most {@code timeoutNanos} (negative: no limit).
+     *
+     * @return null if there was nothing to wait for, TRUE once the barrier ran, FALSE on timeout
+     */
+    private static Boolean flushWork(Work w, long timeoutNanos) {
         Barrier barrier = null;
         while (true) {
             Object d = Node.dataVolatile(w);
             WorkerPool pool = d instanceof PoolWorkqueue p ? p.pool : d instanceof WorkerPool wp ? wp : null;
             if (pool == null) {
-                return false;
+                return null;
             }
             pool.lockPool();
             try {
@@ -429,7 +469,7 @@ public final class WorkOps {
                 } else if (now == pool) {
                     Worker running = pool.findWorkerExecutingWork(w);
                     if (running == null) {
-                        return false;
+                        return null;
                     }
                     barrier = new Barrier(Thread.currentThread());
                     insertBarrier(running.currentPwq, barrier, w, running);
@@ -442,8 +482,13 @@ public final class WorkOps {
             break;
         }
         Barrier b = barrier;
-        blockingWait(b::await);
-        return true;
+        if (timeoutNanos < 0) {
+            blockingWait(b::await);
+            return Boolean.TRUE;
+        }
+        boolean[] done = new boolean[1];
+        blockingWait(() -> done[0] = b.await(timeoutNanos));
+        return done[0];
     }
 
     /** {@code insert_wq_barrier} (L held). */
