@@ -62,8 +62,10 @@ class ShutdownTest {
 
     @Test
     void shutdown_stuckItem_reportedCancelledInterruptedAndReturnsByTheDeadline() throws Exception {
-        WorkqueueRuntime rt = TestSupport.newRuntime();
-        CountDownLatch never = new CountDownLatch(1); // the stuck item's gate, opened at the end
+        // No hog detection: the spinning item below keeps its CPU's pool to itself.
+        WorkqueueRuntime rt = WorkqueueRuntime.builder().cpus(2).cpuIntensiveThreshold(Duration.ofSeconds(60)).build();
+        CountDownLatch never = new CountDownLatch(1); // the stuck items' gate, opened at the end
+        AtomicBoolean stopSpinning = new AtomicBoolean();
         try (LogCapture log = new LogCapture()) {
             Workqueue stuckQ = rt.allocOrdered("stuck_q", Set.of());
             Workqueue slowQ = rt.alloc("slow_q", Set.of(WorkqueueFlag.UNBOUND), 0);
@@ -93,6 +95,20 @@ class ShutdownTest {
                 }
             })));
             await(started, "both items to start");
+            // A runnable item holding CPU 0's pool: an item queued behind it waits on the pool's
+            // lock-free inbox (taken in by the next lockPool).
+            Workqueue boundQ = rt.alloc("bound_q", Set.of(), 0);
+            CountDownLatch spinning = new CountDownLatch(1);
+            assertTrue(boundQ.queueOn(0, new Work("spinner", self -> {
+                spinning.countDown();
+                while (!stopSpinning.get()) {
+                    Thread.onSpinWait();
+                }
+            })));
+            await(spinning, "the spinner to start");
+            AtomicBoolean inboxRan = new AtomicBoolean();
+            Work onInbox = new Work("on inbox", self -> inboxRan.set(true));
+            assertTrue(boundQ.queueOn(0, onInbox));
             AtomicBoolean behindRan = new AtomicBoolean();
             Work behind = new Work("behind", self -> behindRan.set(true));
             assertTrue(stuckQ.queue(behind));
@@ -109,6 +125,8 @@ class ShutdownTest {
             assertTrue(rt.isClosed());
             assertFalse(behind.isPending(), "the item that had not started is cancelled");
             assertFalse(behindRan.get());
+            assertFalse(onInbox.isPending(), "the item behind the spinner is cancelled too");
+            assertFalse(inboxRan.get());
             flusher.get(WAIT_S, SECONDS); // its flusher returned
             TestSupport.awaitTrue(interrupted::get, "the running item to be interrupted");
             assertFalse(stubbornFinished.get());
@@ -117,8 +135,9 @@ class ShutdownTest {
             assertTrue(report.get(0).contains("stuck_q"), report.get(0));
             assertTrue(report.get(0).contains(":stubborn"), report.get(0));
             assertTrue(report.get(0).contains("Stack of kworker/"), report.get(0));
-            assertFalse(log.containing("1 item(s) that had not started were cancelled").isEmpty(), log.records::toString);
+            assertFalse(log.containing("2 item(s) that had not started were cancelled").isEmpty(), log.records::toString);
         } finally {
+            stopSpinning.set(true);
             never.countDown();
         }
     }
