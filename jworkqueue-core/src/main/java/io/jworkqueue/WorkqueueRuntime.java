@@ -490,7 +490,8 @@ public final class WorkqueueRuntime implements AutoCloseable {
      * workqueues not drained, a {@link #dump()} of what still runs and waits, and the stacks of
      * the busy workers), cancels every item that has not started (their flushers return),
      * interrupts the threads of the items still running, waits up to one more second for the
-     * threads, and closes the runtime, returning false. A thread whose item ignores the interrupt
+     * threads, and closes the runtime, returning false. (A flusher waiting for an item that is
+     * still running keeps waiting until that item returns, as it would without the shutdown.) A thread whose item ignores the interrupt
      * is left behind: it finishes the item and exits (worker threads are daemons by default, so
      * they do not keep the JVM alive). The call never waits much longer than the deadline.
      *
