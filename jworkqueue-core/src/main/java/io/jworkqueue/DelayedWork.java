@@ -44,6 +44,17 @@ public class DelayedWork extends Work {
     }
 
     /**
+     * Creates an idle delayed item with a description ({@link Work#Work(String, WorkFunction)}).
+     *
+     * @param description what the item does, shown in dumps, JFR events and reports
+     * @param fn the function to run
+     * @throws NullPointerException if {@code description} or {@code fn} is null
+     */
+    public DelayedWork(String description, WorkFunction fn) {
+        super(description, fn);
+    }
+
+    /**
      * {@code delayed_work_pending}-style query of the timer: whether the timer is armed.
      *
      * @return true if the timer is armed and has not fired yet

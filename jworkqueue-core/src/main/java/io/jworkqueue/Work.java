@@ -52,6 +52,8 @@ public class Work {
     private int flags;
 
     private final WorkFunction fn;
+    /** I: what the item does, for people; null if none was given. */
+    private final String description;
 
     /**
      * Creates an idle item ({@code INIT_WORK}).
@@ -61,11 +63,40 @@ public class Work {
      */
     public Work(WorkFunction fn) {
         this.fn = Objects.requireNonNull(fn, "fn");
+        this.description = null;
+    }
+
+    /**
+     * Creates an idle item ({@code INIT_WORK}) with a description that names it wherever the
+     * runtime names an item: {@link WorkqueueRuntime#dump()} and {@code jwq dump}, the JFR
+     * events, the CPU-hog and lockup reports and the default exception handler's log line show
+     * {@code description} instead of the function's class (which for a lambda is an unreadable
+     * {@code Outer$$Lambda/0x...}).
+     *
+     * <pre>{@code
+     * Work flushCache = new Work("flush user cache", self -> cache.flush());
+     * }</pre>
+     *
+     * @param description what the item does, e.g. {@code "flush user cache"}
+     * @param fn the function to run each time the item executes
+     * @throws NullPointerException if {@code description} or {@code fn} is null
+     */
+    public Work(String description, WorkFunction fn) {
+        this.description = Objects.requireNonNull(description, "description");
+        this.fn = Objects.requireNonNull(fn, "fn");
     }
 
     /** @return the function this item runs */
     public final WorkFunction function() {
         return fn;
+    }
+
+    /**
+     * @return the description given to {@link #Work(String, WorkFunction)}, or null if the item
+     *     was created without one (reports then name the function's class)
+     */
+    public final String description() {
+        return description;
     }
 
     /**
@@ -127,6 +158,22 @@ public class Work {
     }
 
     /**
+     * Timed {@code flush_work}: as {@link #flush()}, waiting at most {@code timeout}. A wait that
+     * times out leaves nothing behind that matters: the flush barrier stays linked behind the
+     * instance and completes, unobserved, when it runs.
+     *
+     * @param timeout the longest wait; zero or negative only checks
+     * @return true if the last queued instance has finished (also when there was nothing to wait
+     *     for), false if the timeout expired first
+     * @throws NullPointerException if {@code timeout} is null
+     * @throws IllegalStateException if called from the item's own function
+     */
+    public boolean flush(java.time.Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        return WorkOps.flush(this, timeout);
+    }
+
+    /**
      * {@code disable_work}: increments the disable depth and cancels the pending instance. While
      * the depth is above zero every queue call returns {@code false}. Never blocks.
      *
@@ -172,17 +219,21 @@ public class Work {
     }
 
     /**
-     * @return the item's class and identity, its function's class (lambdas shortened to
-     *     {@code Outer$$Lambda}) and whether it is pending, e.g. {@code Work@1b6d3586[Tour$$Lambda, pending]}
+     * @return the item's class and identity, its description or else its function's class
+     *     (lambdas shortened to {@code Outer$$Lambda}) and whether it is pending, e.g.
+     *     {@code Work@1b6d3586[Tour$$Lambda, pending]}
      */
     @Override
     public String toString() {
-        String f = fn.getClass().getName();
-        int lambda = f.indexOf("$$Lambda");
-        if (lambda >= 0) {
-            f = f.substring(0, lambda + 8);
+        String f = description;
+        if (f == null) {
+            f = fn.getClass().getName();
+            int lambda = f.indexOf("$$Lambda");
+            if (lambda >= 0) {
+                f = f.substring(0, lambda + 8);
+            }
+            f = f.substring(f.lastIndexOf('.') + 1);
         }
-        f = f.substring(f.lastIndexOf('.') + 1);
         return getClass().getSimpleName() + "@" + Integer.toHexString(System.identityHashCode(this))
                 + "[" + f + (isPending() ? ", pending" : "") + "]";
     }

@@ -123,6 +123,19 @@ public interface Workqueue extends AutoCloseable {
     void flush();
 
     /**
+     * Timed {@code flush_workqueue}: as {@link #flush()}, waiting at most {@code timeout}, for a
+     * service that must stop within a deadline. A flush that times out leaves nothing behind:
+     * later flushes, timed or not, work as before.
+     *
+     * @param timeout the longest wait; zero or negative only checks
+     * @return true if every item queued before the call has finished (also when there was none),
+     *     false if the timeout expired first
+     * @throws NullPointerException if {@code timeout} is null
+     * @throws IllegalStateException if called from one of this workqueue's own items
+     */
+    boolean flush(Duration timeout);
+
+    /**
      * {@code drain_workqueue}: flushes repeatedly until nothing is left. While draining, only the
      * workqueue's own items may queue to it (chained work); other queue calls throw
      * {@link IllegalStateException}. Timers that expire during the drain still queue.

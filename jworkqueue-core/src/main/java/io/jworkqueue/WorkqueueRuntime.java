@@ -3,12 +3,14 @@ package io.jworkqueue;
 import io.jworkqueue.internal.Names;
 import io.jworkqueue.internal.RuntimeConfig;
 import io.jworkqueue.internal.RuntimeCore;
+import io.jworkqueue.internal.WorkOps;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ThreadFactory;
+import java.util.function.Consumer;
 import java.util.function.IntSupplier;
 
 /**
@@ -41,10 +43,11 @@ public final class WorkqueueRuntime implements AutoCloseable {
     private final boolean isGlobal;
     private final Workqueue system, systemHighpri, systemLong, systemUnbound, systemFreezable, systemPowerEfficient;
 
-    private WorkqueueRuntime(String name, RuntimeConfig config, boolean isGlobal) {
+    private WorkqueueRuntime(String name, RuntimeConfig config, boolean isGlobal, Consumer<LockupReport> lockupHandler) {
         this.name = name;
         this.core = new RuntimeCore(this, config);
         this.isGlobal = isGlobal;
+        core.setLockupHandler(lockupHandler);
         system = core.alloc("events", Set.of(), 0, false, true);
         systemHighpri = core.alloc("events_highpri", EnumSet.of(WorkqueueFlag.HIGHPRI), 0, false, true);
         systemLong = core.alloc("events_long", Set.of(), 0, false, true);
@@ -54,18 +57,136 @@ public final class WorkqueueRuntime implements AutoCloseable {
         core.registerMBeans(name);
     }
 
-    private static final class Global {
-        static final WorkqueueRuntime INSTANCE = new WorkqueueRuntime("global", builder().config(), true);
-    }
+    /** The global runtime once built; guarded by {@code GLOBAL_LOCK} for the write. */
+    private static volatile WorkqueueRuntime globalInstance;
+    private static final Object GLOBAL_LOCK = new Object();
 
     /**
      * The JVM-wide runtime, started on first use, with one CPU per available processor and daemon
      * worker threads. It cannot be closed.
      *
+     * <p>Like {@code java.util.concurrent.ForkJoinPool.common.parallelism}, system properties
+     * configure it; they are read when {@code global()} is first called (set them on the command
+     * line, or before the first call):
+     * <table>
+     *   <caption>System properties of the global runtime</caption>
+     *   <tr><th>property</th><th>builder setting</th><th>allowed</th></tr>
+     *   <tr><td>{@code jworkqueue.cpus}</td><td>{@link Builder#cpus(int)}</td><td>1..4096</td></tr>
+     *   <tr><td>{@code jworkqueue.cpuIntensiveThreshold}</td>
+     *       <td>{@link Builder#cpuIntensiveThreshold(Duration)}</td><td>a positive duration</td></tr>
+     *   <tr><td>{@code jworkqueue.watchdogThreshold}</td>
+     *       <td>{@link Builder#watchdogThreshold(Duration)}</td><td>a duration, 0 = off</td></tr>
+     *   <tr><td>{@code jworkqueue.idleWorkerTimeout}</td>
+     *       <td>{@link Builder#idleWorkerTimeout(Duration)}</td><td>a positive duration</td></tr>
+     *   <tr><td>{@code jworkqueue.createCooldown}</td>
+     *       <td>{@link Builder#createCooldown(Duration)}</td><td>a positive duration</td></tr>
+     *   <tr><td>{@code jworkqueue.powerEfficient}</td>
+     *       <td>{@link Builder#powerEfficient(boolean)}</td><td>{@code true} or {@code false}</td></tr>
+     * </table>
+     * A duration is ISO-8601 as {@link Duration#parse} reads it ({@code PT30S}), or a whole number
+     * with a unit: {@code ns}, {@code us}, {@code ms}, {@code s}, {@code m}, {@code h}, {@code d}
+     * ({@code 10ms}, {@code 30s}); a plain number is milliseconds. Surrounding blanks are ignored.
+     *
      * @return the global runtime
+     * @throws IllegalStateException if one of the properties holds a bad value; the message names
+     *     the property, the value and what is allowed. Nothing is cached: once the property is
+     *     fixed ({@link System#setProperty}), the next call builds the runtime.
      */
     public static WorkqueueRuntime global() {
-        return Global.INSTANCE;
+        WorkqueueRuntime g = globalInstance;
+        if (g != null) {
+            return g;
+        }
+        synchronized (GLOBAL_LOCK) {
+            g = globalInstance;
+            if (g == null) {
+                Builder b;
+                try {
+                    b = fromProperties(System::getProperty);
+                } catch (IllegalArgumentException bad) {
+                    throw new IllegalStateException("cannot start the global workqueue runtime: " + bad.getMessage(), bad);
+                }
+                g = new WorkqueueRuntime("global", b.config(), true, b.lockupHandler);
+                globalInstance = g;
+            }
+            return g;
+        }
+    }
+
+    /**
+     * A builder configured from the {@code jworkqueue.*} properties (see {@link #global()}).
+     *
+     * @param properties looks a property up by name; null if unset
+     * @return the configured builder
+     * @throws IllegalArgumentException naming the property, its value and the allowed values
+     */
+    static Builder fromProperties(java.util.function.Function<String, String> properties) {
+        Builder b = builder();
+        property(properties, "jworkqueue.cpus", "an integer 1..4096", v -> b.cpus(Integer.parseInt(v)));
+        durationProperty(properties, "jworkqueue.cpuIntensiveThreshold", "a positive duration", b::cpuIntensiveThreshold);
+        durationProperty(properties, "jworkqueue.watchdogThreshold", "a duration >= 0 (0 = off)", b::watchdogThreshold);
+        durationProperty(properties, "jworkqueue.idleWorkerTimeout", "a positive duration", b::idleWorkerTimeout);
+        durationProperty(properties, "jworkqueue.createCooldown", "a positive duration", b::createCooldown);
+        property(properties, "jworkqueue.powerEfficient", "true or false", v -> {
+            if (!v.equalsIgnoreCase("true") && !v.equalsIgnoreCase("false")) {
+                throw new IllegalArgumentException("not a boolean");
+            }
+            b.powerEfficient(Boolean.parseBoolean(v));
+        });
+        return b;
+    }
+
+    private static void durationProperty(java.util.function.Function<String, String> properties, String name,
+                                         String allowed, Consumer<Duration> setter) {
+        property(properties, name, allowed + ", as ISO-8601 (PT30S) or a number with a unit ns, us, ms, s, m, h, d"
+                + " (a plain number is milliseconds)", v -> setter.accept(parseDuration(v)));
+    }
+
+    private static void property(java.util.function.Function<String, String> properties, String name, String allowed,
+                                 Consumer<String> apply) {
+        String raw = properties.apply(name);
+        if (raw == null) {
+            return;
+        }
+        try {
+            apply.accept(raw.strip());
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("system property " + name + "=\"" + raw + "\" is invalid ("
+                    + (e instanceof NumberFormatException || e instanceof java.time.format.DateTimeParseException
+                            ? "cannot parse it" : e.getMessage())
+                    + "); allowed: " + allowed, e);
+        }
+    }
+
+    /**
+     * Parses a duration property: ISO-8601 ({@code PT30S}), or a whole number with a unit
+     * {@code ns, us, ms, s, m, h, d}; a plain number is milliseconds.
+     *
+     * @throws IllegalArgumentException if {@code v} is neither
+     */
+    static Duration parseDuration(String v) {
+        if (!v.isEmpty() && (v.charAt(0) == 'P' || v.charAt(0) == 'p' || v.startsWith("-P") || v.startsWith("-p"))) {
+            return Duration.parse(v);
+        }
+        int i = 0;
+        if (i < v.length() && (v.charAt(i) == '-' || v.charAt(i) == '+')) {
+            i++;
+        }
+        while (i < v.length() && Character.isDigit(v.charAt(i))) {
+            i++;
+        }
+        long n = Long.parseLong(v.substring(0, i));
+        java.time.temporal.ChronoUnit unit = switch (v.substring(i).strip()) {
+            case "", "ms" -> java.time.temporal.ChronoUnit.MILLIS;
+            case "ns" -> java.time.temporal.ChronoUnit.NANOS;
+            case "us" -> java.time.temporal.ChronoUnit.MICROS;
+            case "s" -> java.time.temporal.ChronoUnit.SECONDS;
+            case "m" -> java.time.temporal.ChronoUnit.MINUTES;
+            case "h" -> java.time.temporal.ChronoUnit.HOURS;
+            case "d" -> java.time.temporal.ChronoUnit.DAYS;
+            default -> throw new IllegalArgumentException("unknown unit '" + v.substring(i).strip() + "'");
+        };
+        return Duration.of(n, unit);
     }
 
     /** @return a builder for a private runtime */
@@ -277,6 +398,35 @@ public final class WorkqueueRuntime implements AutoCloseable {
     }
 
     /**
+     * {@code set_worker_desc}: lets the running work function say what its worker is doing, in
+     * more detail than the item's {@link Work#description()} (which device, which tenant, which
+     * file). {@link #dump()}, {@code jwq dump} and the lockup report's stacks show the text in
+     * parentheses after the in-flight item, as the kernel's {@code print_worker_info} does:
+     * {@code in-flight: kworker/0:1:resize images (tenant 42)}.
+     *
+     * <p>The text belongs to the current run of the item: it is cleared when the item returns.
+     * (The kernel keeps the last text until the worker's next item, for {@code ps}; there is no
+     * {@code ps} here, and a stale text beside the next item would mislead.) Off a worker thread
+     * the call does nothing. It costs a field write; call it as often as the work changes.
+     *
+     * <pre>{@code
+     * Work sync = new Work("sync tenants", self -> {
+     *     for (Tenant t : tenants) {
+     *         WorkqueueRuntime.setWorkerDescription("tenant " + t.id());
+     *         t.sync();
+     *     }
+     * });
+     * }</pre>
+     *
+     * @param description what the worker is doing now
+     * @throws NullPointerException if {@code description} is null
+     */
+    public static void setWorkerDescription(String description) {
+        Objects.requireNonNull(description, "description");
+        RuntimeCore.setWorkerDesc(description);
+    }
+
+    /**
      * {@code current_is_workqueue_rescuer()}.
      *
      * @return true if the calling thread is a rescuer running an item
@@ -344,6 +494,99 @@ public final class WorkqueueRuntime implements AutoCloseable {
 
     // ------------------------------------------------------------------ lifecycle
 
+    /**
+     * A graceful {@link #close()} with a deadline, for a service's stop hook. At once, the
+     * runtime stops accepting work from outside: every workqueue drains, so a queue call from a
+     * thread that is not one of this runtime's workers throws {@link IllegalStateException},
+     * while the runtime's own items may still queue (work already accepted runs to its end), and
+     * armed {@link DelayedWork} timers are cancelled. Then the queued items run until
+     * {@code timeout} has passed.
+     *
+     * <p>If everything finished in time, the runtime is closed exactly as by {@link #close()},
+     * and the call returns true. Otherwise the runtime logs a report at {@code WARNING} (the
+     * workqueues not drained, a {@link #dump()} of what still runs and waits, and the stacks of
+     * the busy workers), cancels every item that has not started (their flushers return),
+     * interrupts the threads of the items still running, waits up to one more second for the
+     * threads, and closes the runtime, returning false. (A flusher waiting for an item that is
+     * still running keeps waiting until that item returns, as it would without the shutdown.) A thread whose item ignores the interrupt
+     * is left behind: it finishes the item and exits (worker threads are daemons by default, so
+     * they do not keep the JVM alive). The call never waits much longer than the deadline.
+     *
+     * <pre>{@code
+     * if (!runtime.shutdown(Duration.ofSeconds(20))) {
+     *     log.warn("workqueues did not drain in 20 s; see the report above");
+     * }
+     * }</pre>
+     *
+     * @param timeout how long queued and running items may take; zero or negative stops at once
+     * @return true if every item finished in time, false if some were cancelled or interrupted
+     * @throws NullPointerException if {@code timeout} is null
+     * @throws IllegalStateException on the {@link #global()} runtime, or from one of its own items
+     */
+    public boolean shutdown(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        if (isGlobal) {
+            throw new IllegalStateException("the global workqueue runtime cannot be shut down");
+        }
+        return core.shutdown(WorkOps.toNanos(timeout));
+    }
+
+    // ------------------------------------------------------------------ run-time knobs
+
+    /** @return {@code cpu_intensive_thresh}: the CPU time after which a running item counts as CPU-intensive */
+    public Duration cpuIntensiveThreshold() {
+        return Duration.ofNanos(core.cpuIntensiveThresholdNanos());
+    }
+
+    /**
+     * Changes {@code cpu_intensive_thresh} at run time (the kernel's writable
+     * {@code workqueue.cpu_intensive_thresh_us}); the concurrency monitor uses it from its next
+     * sample.
+     *
+     * @param threshold as for {@link Builder#cpuIntensiveThreshold(Duration)}
+     * @throws NullPointerException if {@code threshold} is null
+     * @throws IllegalArgumentException if the builder would refuse it
+     */
+    public void setCpuIntensiveThreshold(Duration threshold) {
+        new Builder().cpuIntensiveThreshold(threshold); // the builder's rules
+        core.setCpuIntensiveThresholdNanos(WorkOps.toNanos(threshold));
+    }
+
+    /** @return {@code watchdog_thresh}, {@link Duration#ZERO} when the watchdog is off */
+    public Duration watchdogThreshold() {
+        return Duration.ofNanos(core.watchdogThresholdNanos());
+    }
+
+    /**
+     * Changes {@code watchdog_thresh} at run time (the kernel's writable
+     * {@code workqueue.watchdog_thresh}); zero turns the watchdog off, a positive value (back) on.
+     *
+     * @param threshold as for {@link Builder#watchdogThreshold(Duration)}
+     * @throws NullPointerException if {@code threshold} is null
+     * @throws IllegalArgumentException if the builder would refuse it
+     */
+    public void setWatchdogThreshold(Duration threshold) {
+        new Builder().watchdogThreshold(threshold);
+        core.setWatchdogThresholdNanos(WorkOps.toNanos(threshold));
+    }
+
+    /** @return {@code workqueue.power_efficient}: whether new {@code POWER_EFFICIENT} workqueues are unbound */
+    public boolean powerEfficient() {
+        return core.powerEfficient();
+    }
+
+    /**
+     * Changes {@code workqueue.power_efficient} at run time. It applies to workqueues allocated
+     * afterwards; existing ones keep the pools they have (the kernel reads it when a workqueue is
+     * allocated, too). The system workqueue {@link #systemPowerEfficient()} exists from the start
+     * and so follows {@link Builder#powerEfficient(boolean)} only.
+     *
+     * @param enabled whether {@link WorkqueueFlag#POWER_EFFICIENT} workqueues are unbound
+     */
+    public void setPowerEfficient(boolean enabled) {
+        core.setPowerEfficient(enabled);
+    }
+
     /** @return true once {@link #close()} has finished */
     public boolean isClosed() {
         return core.isClosed();
@@ -409,12 +652,14 @@ public final class WorkqueueRuntime implements AutoCloseable {
         private WorkExceptionHandler handler = Builder::logFailure;
         private IntSupplier cpuLocator;
         private boolean powerEfficient;
+        private Consumer<LockupReport> lockupHandler;
 
         private Builder() {}
 
         private static void logFailure(Workqueue wq, Work work, Throwable t) {
             System.getLogger("io.jworkqueue").log(System.Logger.Level.ERROR,
-                    "workqueue '" + wq.name() + "': work function " + work.function() + " of " + work + " threw", t);
+                    "workqueue '" + wq.name() + "': " + (work.description() != null ? "work '" + work.description() + "'"
+                            : "work function " + work.function()) + " of " + work + " threw", t);
         }
 
         /**
@@ -548,6 +793,19 @@ public final class WorkqueueRuntime implements AutoCloseable {
             return this;
         }
 
+        /**
+         * @param handler the kernel's {@code panic_on_stall}: told of every lockup the watchdog
+         *     reports (after the report is logged), so a service can fail its health check or stop.
+         *     It runs on the runtime's timer thread: keep it short (set a flag, count a metric). If
+         *     it throws, the failure is logged and the watchdog goes on. Default: none
+         * @return this builder
+         * @throws NullPointerException if {@code handler} is null
+         */
+        public Builder lockupHandler(Consumer<LockupReport> handler) {
+            this.lockupHandler = Objects.requireNonNull(handler, "lockupHandler");
+            return this;
+        }
+
         private static Duration positive(Duration d, String what) {
             Objects.requireNonNull(d, what);
             if (d.isNegative() || d.isZero()) {
@@ -564,7 +822,7 @@ public final class WorkqueueRuntime implements AutoCloseable {
         /** @return a new runtime; its threads start on first use */
         public WorkqueueRuntime build() {
             String n = name != null ? name : "runtime-" + NEXT_ID.incrementAndGet();
-            return new WorkqueueRuntime(n, config(), false);
+            return new WorkqueueRuntime(n, config(), false, lockupHandler);
         }
     }
 }

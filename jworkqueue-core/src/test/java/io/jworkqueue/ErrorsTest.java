@@ -440,7 +440,7 @@ class ErrorsTest {
             Thread releaser = releaseWhenBlocked(Thread.currentThread(), gate.get());
             try {
                 Thread.currentThread().interrupt();
-                assertDoesNotThrow(wq::flush);
+                assertDoesNotThrow(() -> wq.flush());
                 assertTrue(Thread.interrupted(), "Workqueue.flush() lost the interrupt status");
             } finally {
                 Thread.interrupted();

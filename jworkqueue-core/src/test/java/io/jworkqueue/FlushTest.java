@@ -195,7 +195,7 @@ class FlushTest {
                     assertTrue(wq.queue(chain));
                     awaitTrue(() -> links.get() >= 10, "the chain to get going");
                     for (int i = 0; i < 20; i++) {
-                        Future<?> f = helpers.submit(wq::flush);
+                        Future<?> f = helpers.submit(() -> wq.flush());
                         f.get(10, SECONDS); // flush must return although the chain never stops
                         long at = links.get();
                         assertFalse(stop.get());

@@ -205,6 +205,23 @@ class JfrTest {
                 assertNotEquals(RecordingState.RUNNING, r.getState(), "a recording runs: " + r.getName());
             }
         }
+        assertQueueAllocatesNothing("jfr-alloc", "JFR off");
+    }
+
+    /**
+     * A production recording (the JDK's default settings, per-item events off) runs: the queue
+     * path checks the event types and creates no event object either.
+     */
+    @Test
+    void queue_defaultRecordingRunning_allocatesNothingPerCall() throws Exception {
+        try (Recording r = new Recording(jdk.jfr.Configuration.getConfiguration("default"))) {
+            r.start();
+            assertQueueAllocatesNothing("jfr-alloc-default", "JFR default settings");
+            r.stop();
+        }
+    }
+
+    private static void assertQueueAllocatesNothing(String runtimeName, String what) throws Exception {
         // com.sun.management.ThreadMXBean#getThreadAllocatedBytes, by reflection: the test module
         // io.jworkqueue does not read jdk.management.
         Object threads = java.lang.management.ManagementFactory.getThreadMXBean();
@@ -216,7 +233,7 @@ class JfrTest {
         // takes the pool lock while we measure (lock contention would allocate queue nodes).
         CountDownLatch enter = new CountDownLatch(1);
         int n = 100_000, warm = 1_000;
-        try (WorkqueueRuntime rt = WorkqueueRuntime.builder().name("jfr-alloc").cpus(1)
+        try (WorkqueueRuntime rt = WorkqueueRuntime.builder().name(runtimeName).cpus(1)
                 .watchdogThreshold(Duration.ZERO)
                 .threadFactory(r -> Thread.ofPlatform().daemon(true).unstarted(() -> {
                     try {
@@ -245,8 +262,8 @@ class JfrTest {
                 }
                 long nanos = System.nanoTime() - t0;
                 long allocated = (Long) allocatedBytes.invoke(threads, tid) - before;
-                System.out.printf("JFR off: %d queue calls allocated %d bytes (%.3f bytes/call), %.0f ns/call%n",
-                        n, allocated, (double) allocated / n, (double) nanos / n);
+                System.out.printf("%s: %d queue calls allocated %d bytes (%.3f bytes/call), %.0f ns/call%n",
+                        what, n, allocated, (double) allocated / n, (double) nanos / n);
                 // An event object per call would be >= 24 bytes each, 2.4 MB in all; allow some
                 // noise (the measurement's own bookkeeping) but nothing per call.
                 assertTrue(allocated < 64 * 1024, "allocated " + allocated + " bytes for " + n + " queue calls");

@@ -17,13 +17,28 @@ final class Barrier extends Work {
         this.waiter = waiter;
     }
 
-    private void complete() {
+    void complete() {
         done = true;
         LockSupport.unpark(waiter);
     }
 
     boolean isDone() {
         return done;
+    }
+
+    /**
+     * Parks until done or {@code timeoutNanos} have passed; interrupts do not end the wait and
+     * are preserved. On timeout the barrier stays linked and completes unobserved later.
+     *
+     * @return whether done
+     */
+    boolean await(long timeoutNanos) {
+        return Waits.awaitUntil(this::isDone, timeoutNanos, n -> {
+            LockSupport.parkNanos(this, n);
+            if (Thread.interrupted()) {
+                throw new InterruptedException(); // noted by awaitUntil, which goes on waiting
+            }
+        });
     }
 
     /** Parks until done; interrupts do not end the wait and are preserved. */

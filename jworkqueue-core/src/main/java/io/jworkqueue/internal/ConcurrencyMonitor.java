@@ -92,7 +92,7 @@ final class ConcurrencyMonitor implements Runnable {
         while (!stopped) {
             Thread.interrupted();
             Faults.at("monitor", this);
-            long thresh = runtime.cpuIntensiveNanos();
+            long thresh = runtime.cpuIntensiveThresholdNanos(); // writable at run time
             if (sampleAll(thresh)) {
                 LockSupport.parkNanos(this, SAMPLE_NANOS);
                 continue;
@@ -100,7 +100,7 @@ final class ConcurrencyMonitor implements Runnable {
             active = false;
             // A request between the sample and the store above saw active == true and did not
             // unpark; sampling once more catches the item it was for.
-            if (sampleAll(runtime.cpuIntensiveNanos())) {
+            if (sampleAll(thresh)) {
                 active = true;
                 continue;
             }

@@ -11,10 +11,17 @@ import java.util.List;
 final class Dump {
     private Dump() {}
 
-    /** A function's name for dumps: its class, lambdas cut at {@code $$Lambda}. */
+    /**
+     * An item's name for dumps and reports: its description if it has one
+     * ({@code Work.description()}), else its function's class, lambdas cut at {@code $$Lambda}.
+     */
     static String fnName(Work w) {
         if (w instanceof Barrier) {
             return "wq_barrier_func";
+        }
+        String d = w.description();
+        if (d != null) {
+            return d;
         }
         WorkFunction fn = Node.fn(w);
         String n = fn.getClass().getName();
@@ -78,6 +85,7 @@ final class Dump {
                 Work cur = w.currentWork;
                 if (cur != null && w.currentPwq == pwq) {
                     sep(inflight).append(w).append(':').append(fnName(cur));
+                    workerDesc(w, inflight);
                     for (Work s = w.scheduled.first(); s != null; s = w.scheduled.after(s)) {
                         sep(pending).append(fnName(s));
                     }
@@ -130,6 +138,18 @@ final class Dump {
         }
     }
 
+    /**
+     * Appends {@code " (desc)"} when the worker's running item described its work with
+     * {@code WorkqueueRuntime.setWorkerDescription}, as the kernel's {@code print_worker_info}
+     * appends {@code set_worker_desc}'s text.
+     */
+    private static void workerDesc(Worker w, StringBuilder out) {
+        String d = w.desc; // racy read of a worker-confined field: for display only
+        if (d != null) {
+            out.append(" (").append(d).append(')');
+        }
+    }
+
     private static StringBuilder sep(StringBuilder sb) {
         return sb.length() > 0 ? sb.append(", ") : sb;
     }
@@ -143,7 +163,9 @@ final class Dump {
             if (cur == null || w.thread == null) {
                 continue;
             }
-            sb.append("Stack of ").append(w).append(" running ").append(fnName(cur)).append(":\n");
+            sb.append("Stack of ").append(w).append(" running ").append(fnName(cur));
+            workerDesc(w, sb);
+            sb.append(":\n");
             for (StackTraceElement e : w.thread.getStackTrace()) {
                 sb.append("    at ").append(e).append('\n');
             }

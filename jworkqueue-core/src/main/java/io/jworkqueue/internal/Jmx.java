@@ -7,6 +7,8 @@ import io.jworkqueue.WorkqueueRuntimeMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.ref.Cleaner;
 import java.lang.ref.WeakReference;
+import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.management.InstanceAlreadyExistsException;
@@ -166,6 +168,21 @@ final class Jmx {
         @Override public WorkqueueInfo[] getWorkqueues() { return core().workqueueInfos().toArray(new WorkqueueInfo[0]); }
         @Override public PoolInfo[] getPools() { return core().poolInfos().toArray(new PoolInfo[0]); }
         @Override public String dump() { return core().dump(); }
+
+        @Override public long getCpuIntensiveThresholdMicros() { return core().cpuIntensiveThresholdNanos() / 1_000; }
+        @Override public void setCpuIntensiveThresholdMicros(long micros) {
+            core().api().setCpuIntensiveThreshold(Duration.of(micros, ChronoUnit.MICROS));
+        }
+        @Override public long getWatchdogThresholdMillis() { return core().watchdogThresholdNanos() / 1_000_000; }
+        @Override public void setWatchdogThresholdMillis(long millis) {
+            core().api().setWatchdogThreshold(Duration.ofMillis(millis));
+        }
+        @Override public boolean isPowerEfficient() { return core().powerEfficient(); }
+        @Override public void setPowerEfficient(boolean enabled) { core().setPowerEfficient(enabled); }
+        @Override public void freeze() { core().freeze(); }
+        @Override public void thaw() { core().thaw(); }
+        @Override public boolean isFrozen() { return core().isFreezing(); }
+        @Override public boolean isFreezeBusy() { return core().isFreezeBusy(); }
     }
 
     /** A {@code SYSFS} workqueue's MXBean; holds the workqueue weakly. */

@@ -137,4 +137,11 @@ final class Rescuer implements Runnable {
         LockSupport.unpark(thread);
         Waits.joinUninterruptibly(thread);
     }
+
+    /** {@link #stop()} waiting at most {@code joinNanos} for the thread (it may run a stuck item). */
+    void stop(long joinNanos) {
+        stopped = true;
+        LockSupport.unpark(thread);
+        Waits.joinUninterruptibly(thread, joinNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
 }

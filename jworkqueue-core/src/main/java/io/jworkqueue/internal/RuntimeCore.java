@@ -1,10 +1,12 @@
 package io.jworkqueue.internal;
 
 import io.jworkqueue.DelayedWork;
+import io.jworkqueue.LockupReport;
 import io.jworkqueue.Work;
 import io.jworkqueue.Workqueue;
 import io.jworkqueue.WorkqueueFlag;
 import io.jworkqueue.WorkqueueRuntime;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -12,6 +14,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadFactory;
+import java.util.function.Consumer;
 import java.util.function.IntSupplier;
 
 /**
@@ -36,8 +39,18 @@ public final class RuntimeCore {
     private final IntSupplier locator; // I, may be null
     private final List<WorkqueueImpl> workqueues = new CopyOnWriteArrayList<>();
     private final Object stateLock = new Object();
+    // The knobs the kernel makes writable at run time (module parameters cpu_intensive_thresh_us,
+    // watchdog_thresh, power_efficient): set from the config, written by WorkqueueRuntime's
+    // setters and the MXBean, read through the accessors below.
+    private volatile long cpuIntensiveThreshNanos;
+    private volatile long watchdogThreshNanos;
+    private volatile boolean powerEfficient;
+    /** The kernel's {@code panic_on_stall}: told of every lockup report; null if none. */
+    private volatile Consumer<LockupReport> lockupHandler;
     private volatile boolean freezing;
     private volatile boolean closing;
+    /** A {@link #shutdown(long)} drains every workqueue at once: items may still queue anywhere. */
+    private volatile boolean shuttingDown;
     private volatile boolean closed;
     /** JMX registrations; null until {@link #registerMBeans(String)} (and in engine-only tests). */
     private volatile Jmx jmx;
@@ -46,7 +59,7 @@ public final class RuntimeCore {
      * {@code Long.MAX_VALUE} ({@link WorkOps#toNanos}), so that a duration like
      * {@code ChronoUnit.FOREVER} means "never". Read through the accessors below.
      */
-    private final long cpuIntensiveNanos, idleTimeoutNanos, watchdogNanos, createCooldownNanos;
+    private final long idleTimeoutNanos, createCooldownNanos;
     /** Failures caught by the runtime's own threads and calls into user callbacks other than work functions. */
     private final java.util.concurrent.atomic.AtomicLong internalErrors = new java.util.concurrent.atomic.AtomicLong();
     /** When each kind of internal error was last logged, for rate limiting. */
@@ -59,9 +72,10 @@ public final class RuntimeCore {
         this.config = config;
         this.cpus = config.cpus();
         this.locator = config.cpuLocator();
-        this.cpuIntensiveNanos = WorkOps.toNanos(config.cpuIntensiveThreshold());
+        this.cpuIntensiveThreshNanos = WorkOps.toNanos(config.cpuIntensiveThreshold());
+        this.watchdogThreshNanos = WorkOps.toNanos(config.watchdogThreshold());
+        this.powerEfficient = config.powerEfficient();
         this.idleTimeoutNanos = WorkOps.toNanos(config.idleWorkerTimeout());
-        this.watchdogNanos = WorkOps.toNanos(config.watchdogThreshold());
         this.createCooldownNanos = WorkOps.toNanos(config.createCooldown());
         this.bound = new WorkerPool[cpus * 2];
         for (int cpu = 0; cpu < cpus; cpu++) {
@@ -84,8 +98,6 @@ public final class RuntimeCore {
     // The configured durations, saturated (one field read each; kept behind methods so that a
     // knob can become writable at run time).
     long idleTimeoutNanos() { return idleTimeoutNanos; }
-    long cpuIntensiveNanos() { return cpuIntensiveNanos; }
-    long watchdogNanos() { return watchdogNanos; }
     long createCooldownNanos() { return createCooldownNanos; }
 
     // ------------------------------------------------------------------ contained failures
@@ -111,13 +123,53 @@ public final class RuntimeCore {
         }
     }
 
-    private String runtimeName() {
-        return api == null ? "?" : api.name(); // null in engine-only tests
-    }
-
     /** @return how many failures the runtime contained: see {@link #internalError} and {@link #currentCpu} */
     public long internalErrors() {
         return internalErrors.get();
+    }
+
+    // ------------------------------------------------------------------ run-time knobs
+
+    /** @return {@code cpu_intensive_thresh} in nanoseconds (writable at run time) */
+    public long cpuIntensiveThresholdNanos() { return cpuIntensiveThreshNanos; }
+
+    /** @return {@code watchdog_thresh} in nanoseconds, 0 = off (writable at run time) */
+    public long watchdogThresholdNanos() { return watchdogThreshNanos; }
+
+    /** @return {@code workqueue.power_efficient}, for workqueues allocated from now on */
+    public boolean powerEfficient() { return powerEfficient; }
+
+    /** Sets {@code cpu_intensive_thresh} (validated by the caller); the monitor's next sample uses it. */
+    public void setCpuIntensiveThresholdNanos(long nanos) {
+        cpuIntensiveThreshNanos = nanos;
+    }
+
+    /**
+     * Sets {@code watchdog_thresh} (validated by the caller). A running watchdog is re-armed with
+     * the new period; turning it on arms it at once if some pool has items waiting.
+     */
+    public void setWatchdogThresholdNanos(long nanos) {
+        watchdogThreshNanos = nanos;
+        if (nanos > 0 && watchdogArmed.get()) {
+            timers.rearm(watchdogTimer, Math.max(1_000_000L, nanos / 4));
+        } else if (nanos > 0) {
+            for (WorkerPool p : allPools()) {
+                if (p.stalledNanos(System.nanoTime()) > 0) {
+                    watchdogNeeded();
+                    break;
+                }
+            }
+        }
+    }
+
+    /** Sets {@code workqueue.power_efficient}: affects workqueues allocated afterwards. */
+    public void setPowerEfficient(boolean enabled) {
+        powerEfficient = enabled;
+    }
+
+    /** Sets the {@code panic_on_stall} handler (null: none). */
+    public void setLockupHandler(Consumer<LockupReport> handler) {
+        lockupHandler = handler;
     }
 
     // ------------------------------------------------------------------ CPU hogs
@@ -145,7 +197,7 @@ public final class RuntimeCore {
 
     /** A pool's worklist became non-empty: make sure the watchdog timer runs (cheap when it does). */
     void watchdogNeeded() {
-        long thresh = watchdogNanos();
+        long thresh = watchdogThreshNanos;
         if (thresh > 0 && !watchdogArmed.get() && watchdogArmed.compareAndSet(false, true)) {
             timers.rearm(watchdogTimer, Math.max(1_000_000L, thresh / 4));
         }
@@ -157,7 +209,11 @@ public final class RuntimeCore {
      * pool's workers. Re-arms only while some pool has waiting items. Timer thread.
      */
     private void watchdogFired() {
-        long thresh = watchdogNanos();
+        long thresh = watchdogThreshNanos;
+        if (thresh <= 0) {
+            watchdogArmed.set(false); // turned off at run time; turning it on re-arms
+            return;
+        }
         long now = System.nanoTime();
         boolean waiting = false;
         for (WorkerPool p : allPools()) {
@@ -194,7 +250,16 @@ public final class RuntimeCore {
         if (io.jworkqueue.internal.jfr.Jfr.on()) {
             io.jworkqueue.internal.jfr.Jfr.lockup(p.id, Dump.poolAttrs(p), stalledNanos / 1_000_000);
         }
-        LOG.log(System.Logger.Level.ERROR, sb.toString());
+        String text = sb.toString();
+        LOG.log(System.Logger.Level.ERROR, text);
+        Consumer<LockupReport> h = lockupHandler;
+        if (h != null) {
+            try {
+                h.accept(new LockupReport(runtimeName(), p.id, Dump.poolAttrs(p), Duration.ofNanos(stalledNanos), text));
+            } catch (Throwable t) {
+                LOG.log(System.Logger.Level.ERROR, "workqueue runtime '" + runtimeName() + "': the lockup handler threw", t);
+            }
+        }
     }
 
     private final java.util.concurrent.atomic.AtomicLong lockups = new java.util.concurrent.atomic.AtomicLong();
@@ -262,12 +327,28 @@ public final class RuntimeCore {
     }
 
     public WorkqueueRuntime api() { return api; }
+    /** @return the runtime's name ({@code "?"} for an engine-only test core) */
+    /** @return the runtime's name ("?" in engine-only tests, which have no API object) */
+    String runtimeName() { return api == null ? "?" : api.name(); }
     public RuntimeConfig config() { return config; }
     public int cpus() { return cpus; }
     TimerWheel timers() { return timers; }
     ThreadFactory threadFactory() { return config.threadFactory(); }
     boolean isFreezing() { return freezing; }
     boolean isClosing() { return closing; }
+
+    /**
+     * During {@link #shutdown(long)}, where every workqueue drains at once, the runtime's own
+     * items may queue to any of its workqueues (not only their own): work already accepted runs
+     * to the end. Read only when a workqueue drains, never on the queueing fast path.
+     */
+    boolean acceptsDuringShutdown() {
+        if (!shuttingDown) {
+            return false;
+        }
+        Worker me = Worker.current();
+        return me != null && me.pool.runtime == this;
+    }
     public boolean isClosed() { return closed; }
 
     WorkerPool boundPool(int cpu, boolean highpri) {
@@ -413,45 +494,76 @@ public final class RuntimeCore {
      * until the first has finished.
      */
     public void close() {
+        stop(0, -1);
+    }
+
+    /** How long a shutdown whose deadline passed waits for threads after interrupting them. */
+    static final long SHUTDOWN_GRACE_NANOS = 1_000_000_000L;
+
+    /**
+     * Graceful close with a deadline: stops accepting work from outside at once (every workqueue
+     * drains: only its own items may still queue to it), runs what is queued until
+     * {@code timeoutNanos} have passed, then, if items still run or wait, logs a report, cancels
+     * what has not started, interrupts the threads of running items and waits at most
+     * {@link #SHUTDOWN_GRACE_NANOS} more for the threads. Threads still running an item are left
+     * behind (worker threads are daemons by default); they exit when the item returns.
+     *
+     * @param timeoutNanos the deadline, from now
+     * @return true if everything finished in time (the runtime closed as by {@link #close()})
+     */
+    public boolean shutdown(long timeoutNanos) {
+        return stop(System.nanoTime(), Math.max(0, timeoutNanos));
+    }
+
+    /** {@link #close()} ({@code timeoutNanos} negative) and {@link #shutdown(long)}. */
+    private boolean stop(long start, long timeoutNanos) {
         Worker me = Worker.current();
         if (me != null && me.pool.runtime == this) {
-            throw new IllegalStateException("closing the runtime from one of its own work items would deadlock");
+            throw new IllegalStateException("closing the runtime '" + runtimeName() + "' from one of its own work items would deadlock");
         }
         synchronized (stateLock) {
             if (closing) {
-                boolean interrupted = false;
-                while (!closed) {
-                    try {
-                        stateLock.wait();
-                    } catch (InterruptedException e) {
-                        interrupted = true;
-                    }
-                }
-                if (interrupted) {
-                    Thread.currentThread().interrupt();
-                }
-                return;
+                return awaitClosed(start, timeoutNanos);
             }
             closing = true;
         }
+        boolean clean = true;
         try {
             if (freezing) {
                 thaw();
             }
             List<WorkqueueImpl> all = new ArrayList<>(workqueues);
+            if (timeoutNanos >= 0) {
+                shuttingDown = true;
+                for (int i = all.size() - 1; i >= 0; i--) {
+                    all.get(i).beginDestroy(); // refuse outside work everywhere before draining any
+                }
+                drainTogether(all, start, timeoutNanos);
+            }
+            List<WorkqueueImpl> left = new ArrayList<>();
             for (int i = all.size() - 1; i >= 0; i--) {
-                all.get(i).destroy();
+                if (!all.get(i).destroy(start, timeoutNanos)) {
+                    left.add(all.get(i));
+                }
+            }
+            if (!left.isEmpty()) {
+                clean = false;
+                forceStop(left, timeoutNanos);
             }
             monitor.stop();
             for (DelayedWork dw : timers.close()) {
                 WorkOps.releasePending(dw);
                 WorkOps.timerDropped(dw);
             }
-            for (WorkerPool p : bound) {
-                p.shutdown();
+            long grace = clean ? -1 : SHUTDOWN_GRACE_NANOS;
+            long graceStart = System.nanoTime();
+            List<Thread> alive = new ArrayList<>();
+            for (WorkerPool p : allPools()) {
+                alive.addAll(p.shutdown(grace < 0 ? -1 : Math.max(0, grace - (System.nanoTime() - graceStart))));
             }
-            for (WorkerPool p : unbound) {
-                p.shutdown();
+            if (!alive.isEmpty()) {
+                LOG.log(System.Logger.Level.WARNING, "workqueue runtime ''{0}'': shut down; {1} worker thread(s) still run an item and are left behind: {2}",
+                        runtimeName(), alive.size(), alive);
             }
         } finally {
             Jmx j = jmx;
@@ -463,6 +575,72 @@ public final class RuntimeCore {
                 stateLock.notifyAll();
             }
         }
+        return clean;
+    }
+
+    /**
+     * Drains every workqueue until all are empty at once, or the deadline passes: an item of one
+     * workqueue may queue to another, which must not be destroyed before it is empty too.
+     */
+    private static void drainTogether(List<WorkqueueImpl> all, long start, long timeoutNanos) {
+        boolean empty;
+        do {
+            for (int i = all.size() - 1; i >= 0; i--) {
+                if (!all.get(i).drainLoop(start, timeoutNanos)) {
+                    return; // the destroys below find the deadline passed as well
+                }
+            }
+            empty = true;
+            for (WorkqueueImpl wq : all) {
+                empty &= wq.isEmpty();
+            }
+        } while (!empty);
+    }
+
+    /** A second closer: waits until the first has finished, at most {@code timeoutNanos} (negative: no limit). */
+    private boolean awaitClosed(long start, long timeoutNanos) {
+        long left = timeoutNanos < 0 ? -1 : Math.max(0, timeoutNanos - (System.nanoTime() - start));
+        return Waits.awaitUntil(() -> closed, left, n -> {
+            if (n < 0) {
+                stateLock.wait();
+            } else {
+                java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(stateLock, n);
+            }
+        });
+    }
+
+    /**
+     * The deadline of a shutdown passed with {@code left} not drained: reports what still runs
+     * and waits, then cancels what has not started and interrupts what runs.
+     */
+    private void forceStop(List<WorkqueueImpl> left, long timeoutNanos) {
+        StringBuilder names = new StringBuilder();
+        for (WorkqueueImpl wq : left) {
+            names.append(names.length() > 0 ? ", " : "").append(wq.name());
+        }
+        StringBuilder report = new StringBuilder("workqueue runtime '").append(runtimeName())
+                .append("': shutdown deadline of ").append(Duration.ofNanos(timeoutNanos))
+                .append(" passed; not drained: ").append(names).append('\n').append(Dump.busy(this));
+        for (WorkerPool p : allPools()) {
+            report.append(Dump.stacks(p));
+        }
+        LOG.log(System.Logger.Level.WARNING, report.toString());
+        int cancelled = 0;
+        for (WorkqueueImpl wq : left) {
+            cancelled += wq.forceStop(SHUTDOWN_GRACE_NANOS);
+        }
+        int interrupted = 0;
+        for (WorkerPool p : allPools()) {
+            for (Worker w : p.workersSnapshot()) {
+                Work cur = w.currentWork; // racy: it may have returned meanwhile
+                if (cur != null && !(cur instanceof Barrier) && w.thread != null) {
+                    w.thread.interrupt();
+                    interrupted++;
+                }
+            }
+        }
+        LOG.log(System.Logger.Level.WARNING, "workqueue runtime ''{0}'': {1} item(s) that had not started were cancelled, {2} running item(s) interrupted",
+                runtimeName(), cancelled, interrupted);
     }
 
     /** @return the number of live worker threads over all pools */
@@ -483,6 +661,17 @@ public final class RuntimeCore {
             s.add(x);
         }
         return s;
+    }
+
+    /**
+     * {@code set_worker_desc}: records what the calling worker's item is doing, for dumps; off a
+     * worker (or outside an item) it does nothing.
+     */
+    public static void setWorkerDesc(String desc) {
+        Worker me = Worker.current();
+        if (me != null && me.currentWork != null) {
+            me.desc = desc;
+        }
     }
 
     /** The blocking hint on the calling thread, if it is a worker of any runtime. */

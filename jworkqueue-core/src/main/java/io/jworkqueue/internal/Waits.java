@@ -37,16 +37,33 @@ final class Waits {
         if (timeoutNanos <= 0) {
             return done.getAsBoolean();
         }
+        return awaitUntil(done, timeoutNanos, cond::awaitNanos);
+    }
+
+    /** One wait of at most {@code nanos} (negative: no limit); may return early. */
+    @FunctionalInterface
+    interface Step {
+        void await(long nanos) throws InterruptedException;
+    }
+
+    /**
+     * Repeats {@code step} until {@code done} holds, for at most {@code timeoutNanos} (negative:
+     * no limit; zero: checks once). The time left is the timeout less the time elapsed, which
+     * cannot overflow. Interrupts do not end the wait; the status is set again before returning.
+     *
+     * @return whether done
+     */
+    static boolean awaitUntil(BooleanSupplier done, long timeoutNanos, Step step) {
         boolean interrupted = false;
         long start = System.nanoTime();
         try {
             while (!done.getAsBoolean()) {
-                long left = timeoutNanos - (System.nanoTime() - start);
-                if (left <= 0) {
+                long left = timeoutNanos < 0 ? -1 : timeoutNanos - (System.nanoTime() - start);
+                if (timeoutNanos >= 0 && left <= 0) {
                     return false;
                 }
                 try {
-                    cond.awaitNanos(left);
+                    step.await(left);
                 } catch (InterruptedException e) {
                     interrupted = true;
                 }

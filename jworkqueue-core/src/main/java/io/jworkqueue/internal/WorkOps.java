@@ -196,7 +196,7 @@ public final class WorkOps {
      * A duration in nanoseconds: 0 if it is zero or negative, saturated at {@code Long.MAX_VALUE}
      * if it is longer (about 292 years, such as {@code ChronoUnit.FOREVER}), which means "never".
      */
-    static long toNanos(Duration d) {
+    public static long toNanos(Duration d) {
         if (d.isNegative() || d.isZero()) {
             return 0;
         }
@@ -447,6 +447,28 @@ public final class WorkOps {
 
     public static boolean flush(Work w) {
         checkNotSelf(w, "flush");
+        boolean fired = fireArmedTimer(w);
+        // An armed item was pending: report true even if its run finished before the barrier
+        // could be linked (then there is nothing left to wait for).
+        return flushWork(w) | fired;
+    }
+
+    /**
+     * Timed {@code flush_work}: as {@link #flush(Work)}, giving up after {@code timeout}. A
+     * barrier linked by a wait that timed out stays linked and completes unobserved.
+     *
+     * @return true if the last instance finished (or there was none), false on timeout
+     */
+    public static boolean flush(Work w, Duration timeout) {
+        checkNotSelf(w, "flush");
+        long nanos = toNanos(timeout);
+        fireArmedTimer(w);
+        return flushWork(w, nanos) != Boolean.FALSE;
+    }
+
+
+    /** {@code flush_delayed_work}'s first step: an armed timer fires at once; true if it was armed. */
+    private static boolean fireArmedTimer(Work w) {
         boolean fired = false;
         if (w instanceof DelayedWork dw && Node.targetVolatile(dw) instanceof WorkqueueImpl t) {
             if (isTimerArmed(dw)) {
@@ -460,19 +482,26 @@ public final class WorkOps {
                 TimerWheel.awaitNotFiring(dw);
             }
         }
-        // An armed item was pending: report true even if its run finished before the barrier
-        // could be linked (then there is nothing left to wait for).
-        return flushWork(w) | fired;
+        return fired;
     }
 
     /** {@code start_flush_work} + wait: links a barrier behind the last instance and waits for it. */
     static boolean flushWork(Work w) {
+        return flushWork(w, -1) == Boolean.TRUE;
+    }
+
+    /**
+     * {@link #flushWork(Work)} waiting at most {@code timeoutNanos} (negative: no limit).
+     *
+     * @return null if there was nothing to wait for, TRUE once the barrier ran, FALSE on timeout
+     */
+    private static Boolean flushWork(Work w, long timeoutNanos) {
         Barrier barrier = null;
         while (true) {
             Object d = Node.dataVolatile(w);
             WorkerPool pool = d instanceof PoolWorkqueue p ? p.pool : d instanceof WorkerPool wp ? wp : null;
             if (pool == null) {
-                return false;
+                return null;
             }
             pool.lockPool();
             try {
@@ -492,7 +521,7 @@ public final class WorkOps {
                 } else if (now == pool) {
                     Worker running = pool.findWorkerExecutingWork(w);
                     if (running == null) {
-                        return false;
+                        return null;
                     }
                     barrier = new Barrier(Thread.currentThread());
                     insertBarrier(running.currentPwq, barrier, w, running);
@@ -505,8 +534,13 @@ public final class WorkOps {
             break;
         }
         Barrier b = barrier;
-        blockingWait(b::await);
-        return true;
+        if (timeoutNanos < 0) {
+            blockingWait(b::await);
+            return Boolean.TRUE;
+        }
+        boolean[] done = new boolean[1];
+        blockingWait(() -> done[0] = b.await(timeoutNanos));
+        return done[0];
     }
 
     /** {@code insert_wq_barrier} (L held). */

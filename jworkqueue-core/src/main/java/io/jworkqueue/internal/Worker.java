@@ -37,6 +37,11 @@ final class Worker implements Runnable {
     Work currentWork; // also read racily by dumps, and by the worker's own thread
     PoolWorkqueue currentPwq;
     int currentFlags;
+    /**
+     * C (written by the worker's own thread, read racily by dumps): what the running item said
+     * it is doing ({@code set_worker_desc}); cleared when the item returns.
+     */
+    String desc;
     /** L: items that must run next on this worker. */
     final WorkList scheduled = new WorkList();
     /** L: set by the kick that woke this idle worker, cleared when it leaves the idle list. */

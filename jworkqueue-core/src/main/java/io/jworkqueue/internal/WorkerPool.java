@@ -866,6 +866,9 @@ final class WorkerPool {
         hashRemove(w, work);
         w.currentWork = null;
         w.currentPwq = null;
+        if (w.desc != null) {
+            w.desc = null; // set_worker_desc's text belongs to the item that set it
+        }
         finishClock = w.clock; // read when the item returned, a moment ago
         try {
             pwq.decNrInFlight(wflags, (w.flags & Worker.RESCUER) == 0);
@@ -1090,6 +1093,17 @@ final class WorkerPool {
 
     /** Tells every worker to exit and waits for their threads. */
     void shutdown() {
+        shutdown(-1);
+    }
+
+    /**
+     * Tells every worker to exit and waits at most {@code joinNanos} (negative: no limit) for
+     * their threads; a worker running an item leaves when the item returns.
+     *
+     * @return the threads still alive
+     */
+    List<Thread> shutdown(long joinNanos) {
+        long start = System.nanoTime();
         List<Thread> threads = new ArrayList<>();
         lockPool();
         try {
@@ -1103,9 +1117,16 @@ final class WorkerPool {
         } finally {
             lock.unlock();
         }
+        List<Thread> alive = new ArrayList<>();
         for (Thread t : threads) {
-            Waits.joinUninterruptibly(t);
+            if (joinNanos < 0) {
+                Waits.joinUninterruptibly(t);
+            } else if (!Waits.joinUninterruptibly(t, Math.max(0, joinNanos - (System.nanoTime() - start)),
+                    java.util.concurrent.TimeUnit.NANOSECONDS)) {
+                alive.add(t);
+            }
         }
+        return alive;
     }
 
     int workerCount() {

@@ -65,10 +65,13 @@ public final class WorkqueueImpl implements Workqueue {
     private volatile int maxActive;
     private volatile int nrDrainers;
     private volatile boolean destroyed;
+    /** Guarded by this: timers cancelled when the destroy began, told of it once destroyed. */
+    private List<DelayedWork> droppedTimers = List.of();
+    /** Guarded by this: a destroy (or the runtime's shutdown) has begun. */
+    private boolean stopping;
 
     // Flush state (F: flushMutex).
     private final ReentrantLock flushMutex = new ReentrantLock();
-    private final Condition colorFree = flushMutex.newCondition();
     private int workColor; // F, and copied into each pwq under its pool lock
     private int flushColor; // F
     private volatile int nrFlushers;
@@ -88,7 +91,7 @@ public final class WorkqueueImpl implements Workqueue {
         }
         this.flags = Collections.unmodifiableSet(f);
         this.unbound = f.contains(WorkqueueFlag.UNBOUND)
-                || (f.contains(WorkqueueFlag.POWER_EFFICIENT) && runtime.config().powerEfficient());
+                || (f.contains(WorkqueueFlag.POWER_EFFICIENT) && runtime.powerEfficient());
         this.cpuIntensive = f.contains(WorkqueueFlag.CPU_INTENSIVE);
         this.freezable = f.contains(WorkqueueFlag.FREEZABLE);
         this.maxActive = maxActive == 0 ? DFL_ACTIVE : maxActive;
@@ -270,45 +273,61 @@ public final class WorkqueueImpl implements Workqueue {
         flushUnchecked();
     }
 
+    @Override
+    public boolean flush(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        checkNotOwnItem("flush");
+        long nanos = WorkOps.toNanos(timeout);
+        boolean[] done = new boolean[1];
+        WorkOps.blockingWait(() -> done[0] = flushColors(System.nanoTime(), nanos));
+        return done[0];
+    }
+
     private void flushUnchecked() {
-        int myColor;
+        WorkOps.blockingWait(() -> flushColors(0, -1));
+    }
+
+    /**
+     * Takes a flush colour and waits until it has drained, at most {@code timeoutNanos} from
+     * {@code start} (negative: no limit).
+     *
+     * <p>A flusher counts in {@link #nrFlushers} while it waits, for a colour to free up as well
+     * as for its own colour to drain, so every drop of a count to zero wakes it and it moves
+     * {@link #flushColor} itself ({@link #advanceFlushColor}). It never depends on another
+     * flusher to do that: a timed flusher that gives up simply leaves, and the colour it took
+     * stays in the range between flushColor and workColor until any later flusher passes it
+     * once it has drained. So timed-out flushers leave nothing behind, even when all colours
+     * were taken.
+     *
+     * @return true once the colour drained, false on timeout
+     */
+    private boolean flushColors(long start, long timeoutNanos) {
         flushMutex.lock();
         try {
-            Waits.await(colorFree, () -> nextColor(workColor) != flushColor);
-            myColor = workColor;
-            workColor = nextColor(workColor);
-            for (PoolWorkqueue pwq : pwqs) {
-                pwq.pool.lockPool();
-                try {
-                    pwq.workColor = workColor;
-                } finally {
-                    pwq.pool.lock.unlock();
-                }
-            }
             nrFlushers++;
         } finally {
             flushMutex.unlock();
         }
-        WorkOps.blockingWait(() -> awaitColor(myColor));
-    }
-
-    private void awaitColor(int myColor) {
         try {
+            int myColor = -1;
             while (true) {
-                long seen = flushEvents.get();
+                long seen = flushEvents.get(); // read before looking, so no drop goes unnoticed
                 flushMutex.lock();
                 try {
-                    if (advanceFlushColor(myColor)) {
-                        return;
+                    if (myColor < 0) {
+                        advanceFlushColor(-1); // frees colours drained since the last flusher left
+                        if (nextColor(workColor) != flushColor) {
+                            myColor = takeColor();
+                        }
+                    }
+                    if (myColor >= 0 && advanceFlushColor(myColor)) {
+                        return true;
                     }
                 } finally {
                     flushMutex.unlock();
                 }
-                flushWait.lock();
-                try {
-                    Waits.await(flushProgress, () -> flushEvents.get() != seen);
-                } finally {
-                    flushWait.unlock();
+                if (!awaitFlushEvent(seen, start, timeoutNanos)) {
+                    return false;
                 }
             }
         } finally {
@@ -321,15 +340,44 @@ public final class WorkqueueImpl implements Workqueue {
         }
     }
 
-    /** F held: moves flushColor past drained colours; true once {@code myColor} is passed. */
+    /** F held: takes the current work colour and moves every pwq to the next one. */
+    private int takeColor() {
+        int myColor = workColor;
+        workColor = nextColor(workColor);
+        for (PoolWorkqueue pwq : pwqs) {
+            pwq.pool.lockPool();
+            try {
+                pwq.workColor = workColor;
+            } finally {
+                pwq.pool.lock.unlock();
+            }
+        }
+        return myColor;
+    }
+
+    /** Waits until {@link #flushEvents} moves past {@code seen}; false if the deadline passed first. */
+    private boolean awaitFlushEvent(long seen, long start, long timeoutNanos) {
+        flushWait.lock();
+        try {
+            if (timeoutNanos < 0) {
+                Waits.await(flushProgress, () -> flushEvents.get() != seen);
+                return true;
+            }
+            long left = timeoutNanos - (System.nanoTime() - start);
+            return left > 0 && Waits.await(flushProgress, () -> flushEvents.get() != seen, left);
+        } finally {
+            flushWait.unlock();
+        }
+    }
+
+    /**
+     * F held: moves flushColor past drained colours; true once {@code myColor} is passed. A
+     * flusher waiting for a free colour is woken by the count drop that let this move (see
+     * {@link #flushColors}).
+     */
     private boolean advanceFlushColor(int myColor) {
-        boolean moved = false;
         while (flushColor != workColor && colorIsDrained(flushColor)) {
             flushColor = nextColor(flushColor);
-            moved = true;
-        }
-        if (moved) {
-            colorFree.signalAll();
         }
         return !inRange(myColor, flushColor, workColor);
     }
@@ -383,10 +431,22 @@ public final class WorkqueueImpl implements Workqueue {
     }
 
     private void drainLoop() {
+        drainLoop(0, -1);
+    }
+
+    /**
+     * Flushes until nothing is left, at most {@code timeoutNanos} from {@code start} (negative:
+     * no limit).
+     *
+     * @return true once empty, false on timeout
+     */
+    boolean drainLoop(long start, long timeoutNanos) {
         for (int round = 1; ; round++) {
-            flushUnchecked();
+            if (!flushColors(start, timeoutNanos)) {
+                return false;
+            }
             if (isEmpty()) {
-                return;
+                return true;
             }
             if (round == 10 || round % 100 == 0) {
                 LOG.log(System.Logger.Level.WARNING, "workqueue ''{0}'': drain is still flushing after {1} rounds (items keep chaining)", name, round);
@@ -415,25 +475,32 @@ public final class WorkqueueImpl implements Workqueue {
             throw new IllegalStateException("workqueue '" + name + "' is a system workqueue and cannot be destroyed");
         }
         checkNotOwnItem("destroy");
-        synchronized (this) {
-            if (destroyed) {
-                return;
-            }
-            nrDrainers++; // stays raised: from now on only chained work may queue
+        destroy(0, -1);
+    }
+
+    /**
+     * {@link #destroy()} for the runtime's close and timed shutdown: drains at most
+     * {@code timeoutNanos} from {@code start} (negative: no limit). On timeout the workqueue
+     * stays draining (only its own items may queue to it) and {@link #forceStop} finishes it.
+     *
+     * @return true if destroyed (or destroyed already), false on timeout
+     */
+    boolean destroy(long start, long timeoutNanos) {
+        if (!beginDestroy()) {
+            return true;
         }
-        List<DelayedWork> armed = cancelArmedTimers();
-        drainLoop();
-        markDestroyed();
+        if (!drainLoop(start, timeoutNanos) || !markDestroyed(start, timeoutNanos)) {
+            return false;
+        }
         // Timers armed meanwhile by this workqueue's own items (chained work may arm during the
         // drain); none can be armed from now on.
-        armed.addAll(cancelArmedTimers());
+        List<DelayedWork> armed = cancelArmedTimers();
         if (rescuer != null) {
             rescuer.stop();
         }
         runtime.unregister(this);
-        for (DelayedWork dw : armed) {
-            WorkOps.timerDropped(dw); // once destroyed: an owner told now sees isDestroyed()
-        }
+        notifyDroppedTimers(armed);
+        return true;
     }
 
     /** Cancels the armed timers that target this workqueue, releasing and reporting each. */
@@ -447,35 +514,165 @@ public final class WorkqueueImpl implements Workqueue {
     }
 
     /**
+     * Tells the owners of the timers cancelled by this destroy (the first step's and {@code more})
+     * that they will not fire; called once the workqueue is destroyed, so that an owner told now
+     * sees {@link #isDestroyed()}.
+     */
+    private void notifyDroppedTimers(List<DelayedWork> more) {
+        List<DelayedWork> first;
+        synchronized (this) {
+            first = droppedTimers;
+            droppedTimers = List.of();
+        }
+        for (DelayedWork dw : first) {
+            WorkOps.timerDropped(dw);
+        }
+        for (DelayedWork dw : more) {
+            WorkOps.timerDropped(dw);
+        }
+    }
+
+    /**
+     * The first step of a destroy: from now on only the workqueue's own items may queue to it,
+     * and its armed timers are cancelled (by the first destroyer only).
+     *
+     * @return false if the workqueue is destroyed already
+     */
+    boolean beginDestroy() {
+        boolean first;
+        synchronized (this) {
+            if (destroyed) {
+                return false;
+            }
+            first = !stopping; // a concurrent destroyer drains and waits as well
+            if (first) {
+                stopping = true;
+                nrDrainers++; // stays raised: from now on only chained work may queue
+            }
+        }
+        if (first) {
+            List<DelayedWork> armed = cancelArmedTimers();
+            synchronized (this) {
+                droppedTimers = armed;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The end of a timed shutdown whose deadline passed: refuses all queueing (chained work
+     * too), cancels every item that has not started, completes the flush barriers behind them
+     * (so no flusher waits for an item that will not run), and lets the rescuer go. Items that
+     * are running keep running; their workers leave once they return.
+     *
+     * @param joinNanos how long to wait for the rescuer thread
+     * @return the number of items cancelled
+     */
+    int forceStop(long joinNanos) {
+        List<WorkerPool> locked = lockAllPools();
+        try {
+            destroyed = true;
+        } finally {
+            unlockAll(locked);
+        }
+        List<Work> queued = new java.util.ArrayList<>();
+        for (PoolWorkqueue pwq : pwqs) {
+            WorkerPool p = pwq.pool;
+            p.lockPool();
+            try {
+                collect(p.worklist, pwq, queued);
+                collect(pwq.inactive, pwq, queued);
+                for (Worker w : p.workersSnapshotLocked()) {
+                    collect(w.scheduled, pwq, queued);
+                }
+            } finally {
+                p.lock.unlock();
+            }
+        }
+        int cancelled = 0;
+        for (Work w : queued) {
+            if (WorkOps.cancel(w)) {
+                cancelled++;
+            }
+        }
+        for (PoolWorkqueue pwq : pwqs) {
+            WorkerPool p = pwq.pool;
+            p.lockPool();
+            try {
+                for (Work w = p.worklist.first(); w != null; ) {
+                    Work next = p.worklist.after(w);
+                    if (w instanceof Barrier b && Node.dataVolatile(b) == pwq) {
+                        WorkList.remove(b);
+                        Node.setDataVolatile(b, p);
+                        WorkOps.clearPending(b);
+                        b.complete();
+                    }
+                    w = next;
+                }
+            } finally {
+                p.lock.unlock();
+            }
+        }
+        List<DelayedWork> armed = cancelArmedTimers();
+        if (rescuer != null) {
+            rescuer.thread.interrupt(); // it may run a stuck item; an idle one just wakes and exits
+            rescuer.stop(joinNanos);
+        }
+        runtime.unregister(this);
+        notifyDroppedTimers(armed);
+        return cancelled;
+    }
+
+    /** L held: adds the items of {@code pwq} on {@code list} that are not flush barriers. */
+    private static void collect(WorkList list, PoolWorkqueue pwq, List<Work> out) {
+        for (Work w = list.first(); w != null; w = list.after(w)) {
+            if (!(w instanceof Barrier) && Node.dataVolatile(w) == pwq) {
+                out.add(w);
+            }
+        }
+    }
+
+    private List<WorkerPool> lockAllPools() {
+        List<WorkerPool> locked = new java.util.ArrayList<>();
+        for (PoolWorkqueue pwq : pwqs) {
+            if (!locked.contains(pwq.pool)) {
+                pwq.pool.lockPool();
+                locked.add(pwq.pool);
+            }
+        }
+        return locked;
+    }
+
+    private static void unlockAll(List<WorkerPool> locked) {
+        for (WorkerPool p : locked) {
+            p.lock.unlock();
+        }
+    }
+
+    /**
      * Sets {@link #destroyed} while holding every pwq's pool lock, once nothing is left: a timer
      * that fired during the drain (timers may queue to a draining workqueue) re-checks
      * {@code destroyed} under its pool lock before linking, so it either lands before this and
      * is drained, or is refused after it.
      */
-    private void markDestroyed() {
+    private boolean markDestroyed(long start, long timeoutNanos) {
         while (true) {
-            List<WorkerPool> locked = new java.util.ArrayList<>();
+            List<WorkerPool> locked = lockAllPools();
             try {
-                for (PoolWorkqueue pwq : pwqs) {
-                    if (!locked.contains(pwq.pool)) {
-                        pwq.pool.lockPool();
-                        locked.add(pwq.pool);
-                    }
-                }
                 boolean empty = true;
                 for (PoolWorkqueue pwq : pwqs) {
                     empty &= pwq.nrActive == 0 && pwq.inactive.isEmpty();
                 }
                 if (empty) {
                     destroyed = true;
-                    return;
+                    return true;
                 }
             } finally {
-                for (WorkerPool p : locked) {
-                    p.lock.unlock();
-                }
+                unlockAll(locked);
             }
-            drainLoop();
+            if (!drainLoop(start, timeoutNanos)) {
+                return false;
+            }
         }
     }
 

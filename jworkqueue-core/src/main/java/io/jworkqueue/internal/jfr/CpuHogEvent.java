@@ -18,7 +18,7 @@ public final class CpuHogEvent extends jdk.jfr.Event {
     String workqueue;
 
     @Label("Function")
-    @Description("The work function's class")
+    @Description("The item's description (Work.description()), else its function's class")
     String function;
 
     @jdk.jfr.Timespan(jdk.jfr.Timespan.MILLISECONDS)

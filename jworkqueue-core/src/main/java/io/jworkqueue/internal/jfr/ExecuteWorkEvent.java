@@ -5,6 +5,7 @@ import jdk.jfr.Description;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
 import jdk.jfr.StackTrace;
+import jdk.jfr.Threshold;
 
 /** {@code io.jworkqueue.ExecuteWork}: One run of a work item's function, from start to end (workqueue_execute_start / workqueue_execute_end). */
 @Name("io.jworkqueue.ExecuteWork")
@@ -12,13 +13,14 @@ import jdk.jfr.StackTrace;
 @Category({"jworkqueue"})
 @Description("One run of a work item's function, from start to end (workqueue_execute_start / workqueue_execute_end).")
 @StackTrace(false)
+@Threshold("20 ms") // per item: only long runs in the default and profile settings; jworkqueue.jfc records all
 public final class ExecuteWorkEvent extends jdk.jfr.Event {
     @Label("Workqueue")
     @Description("The workqueue's name")
     String workqueue;
 
     @Label("Function")
-    @Description("The work function's class")
+    @Description("The item's description (Work.description()), else its function's class")
     String function;
 
     @Label("Worker")

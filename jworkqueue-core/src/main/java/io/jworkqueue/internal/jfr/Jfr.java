@@ -1,6 +1,7 @@
 package io.jworkqueue.internal.jfr;
 
 import io.jworkqueue.Work;
+import jdk.jfr.EventType;
 import jdk.jfr.FlightRecorder;
 import jdk.jfr.FlightRecorderListener;
 import jdk.jfr.Recording;
@@ -31,7 +32,20 @@ import jdk.jfr.RecordingState;
  * recording running, the hot paths (queueing, activation, execution) pay one load and a
  * not-taken branch, and allocate nothing: no event object is created. While a recording runs,
  * the usual JFR idiom applies (an event object, {@code shouldCommit()}, fields filled only if
- * the event is enabled in that recording's settings).
+ * the event is enabled in that recording's settings). The per-item events are checked first
+ * against their {@link EventType}'s enabled state, so a running recording in which they are off
+ * (the JDK's {@code default} and {@code profile} settings) creates no event object per item
+ * either.
+ *
+ * <h2>Defaults</h2>
+ * The per-item events ({@code QueueWork}, {@code ActivateWork}, {@code ExecuteWork}) would cost
+ * a production recording one event per item, so they are off in the JDK's {@code default} and
+ * {@code profile} settings: {@code QueueWork} and {@code ActivateWork} are disabled
+ * ({@code @Enabled(false)}; {@code QueueWork} records no stack trace by default) and
+ * {@code ExecuteWork} has a 20 ms threshold, so only runs that long are recorded. The rare
+ * events ({@code Lockup}, {@code CpuHog}, {@code Mayday}) are on. The settings file
+ * {@code io/jworkqueue/jworkqueue.jfc} in the core jar turns everything on (with a stack trace
+ * per {@code QueueWork} and no {@code ExecuteWork} threshold); see the README's JFR section.
  */
 public final class Jfr {
     /** True while at least one recording is RUNNING (see the class comment). */
@@ -90,8 +104,25 @@ public final class Jfr {
         }
     }
 
-    /** A work function's name for events: its class, a lambda's cut at {@code $$Lambda}. */
+    /**
+     * The per-item event types, looked up on first use (only while a recording runs, so JFR's
+     * metadata is not touched before).
+     */
+    private static final class Types {
+        static final EventType QUEUE = EventType.getEventType(QueueWorkEvent.class);
+        static final EventType ACTIVATE = EventType.getEventType(ActivateWorkEvent.class);
+        static final EventType EXECUTE = EventType.getEventType(ExecuteWorkEvent.class);
+    }
+
+    /**
+     * An item's name for events: its description if it has one, else its function's class, a
+     * lambda's cut at {@code $$Lambda}.
+     */
     static String function(Work w) {
+        String d = w.description();
+        if (d != null) {
+            return d;
+        }
         String n = w.function().getClass().getName();
         int lambda = n.indexOf("$$Lambda");
         return lambda >= 0 ? n.substring(0, lambda + "$$Lambda".length()) : n;
@@ -101,6 +132,9 @@ public final class Jfr {
 
     /** {@code workqueue_queue_work}. */
     public static void queueWork(String workqueue, Work w, int requestedCpu, int cpu) {
+        if (!Types.QUEUE.isEnabled()) {
+            return;
+        }
         QueueWorkEvent e = new QueueWorkEvent();
         if (e.shouldCommit()) {
             e.workqueue = workqueue;
@@ -113,6 +147,9 @@ public final class Jfr {
 
     /** {@code workqueue_activate_work}. */
     public static void activateWork(String workqueue, Work w) {
+        if (!Types.ACTIVATE.isEnabled()) {
+            return;
+        }
         ActivateWorkEvent e = new ActivateWorkEvent();
         if (e.shouldCommit()) {
             e.workqueue = workqueue;
@@ -127,6 +164,9 @@ public final class Jfr {
      * @return the started event, or null if the event is not enabled
      */
     public static Object executeStart() {
+        if (!Types.EXECUTE.isEnabled()) {
+            return null;
+        }
         ExecuteWorkEvent e = new ExecuteWorkEvent();
         if (!e.isEnabled()) {
             return null;

@@ -2,6 +2,7 @@ package io.jworkqueue.internal.jfr;
 
 import jdk.jfr.Category;
 import jdk.jfr.Description;
+import jdk.jfr.Enabled;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
 import jdk.jfr.StackTrace;
@@ -11,14 +12,15 @@ import jdk.jfr.StackTrace;
 @Label("Queue Work")
 @Category({"jworkqueue"})
 @Description("A work item was queued on a workqueue (the kernel's workqueue_queue_work tracepoint).")
-@StackTrace(true)
+@StackTrace(false)
+@Enabled(false) // per item: off in the JDK's default and profile settings; jworkqueue.jfc turns it on
 public final class QueueWorkEvent extends jdk.jfr.Event {
     @Label("Workqueue")
     @Description("The workqueue's name")
     String workqueue;
 
     @Label("Function")
-    @Description("The work function's class")
+    @Description("The item's description (Work.description()), else its function's class")
     String function;
 
     @Label("Requested CPU")
