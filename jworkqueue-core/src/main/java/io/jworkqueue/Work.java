@@ -52,6 +52,13 @@ public class Work {
     private int flags;
 
     private final WorkFunction fn;
+    /**
+     * I: the item's key in a pool's busy hash (internal.WorkerPool), drawn once at construction.
+     * The kernel hashes the item's address; {@code System.identityHashCode} would cost a call per
+     * lookup and, on a fresh object, a header write.
+     */
+    @SuppressWarnings("unused")
+    private final int busyKey = java.util.concurrent.ThreadLocalRandom.current().nextInt();
 
     /**
      * Creates an idle item ({@code INIT_WORK}).

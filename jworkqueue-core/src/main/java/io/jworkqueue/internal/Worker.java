@@ -47,6 +47,9 @@ final class Worker implements Runnable {
     // C: CPU-time attribution (see WorkerPool overview); clock: System.nanoTime() when the
     // previous item of the current run ended, or the run started.
     long cpuMark, attributedSinceMark, clock;
+    /** C (written under L): the pwq whose items the open cpu-time segment holds, and how many. */
+    PoolWorkqueue segmentPwq;
+    int segmentItems;
 
     // M: the concurrency monitor's samples of this worker (read and written under L by the monitor).
     Work sampledWork;
