@@ -57,6 +57,13 @@ public class Work {
      * The kernel hashes the item's address; {@code System.identityHashCode} would cost a call per
      * lookup and, on a fresh object, a header write.
      */
+    /**
+     * W: whether the item's last run was seen blocked by the concurrency monitor; its next run on
+     * a bound pool then starts outside nr_running (internal.WorkerPool#processOneWork). Written by
+     * the worker that ran it, read by the next one, both under their pool's lock.
+     */
+    @SuppressWarnings("unused")
+    private boolean sleptLast;
     @SuppressWarnings("unused")
     private final int busyKey = java.util.concurrent.ThreadLocalRandom.current().nextInt();
 

@@ -31,6 +31,8 @@ final class Worker implements Runnable {
     boolean sleeping;
     /** L: {@link #sleeping} was set by the concurrency monitor rather than a hint. */
     boolean sleepingDetected;
+    /** L: the monitor saw the current item blocked during this run (remembered on the item). */
+    boolean sawBlock;
     /** L: System.nanoTime() when the worker last became idle (for idle culling). */
     long lastActive;
     /** L: the item being run, its pwq and its flags while queued; null when not running. */

@@ -796,9 +796,13 @@ final class WorkerPool extends PoolRunningPadAfter {
         if (pwq.wq.cpuIntensive && !isUnbound()) {
             setFlags(w, Worker.CPU_INTENSIVE);
         }
+        w.sawBlock = false;
+        boolean presumed = Node.sleptLast(work) && !isUnbound() && presumeSleeping(w);
         // Wakes another worker if needed; if not, and items wait behind this one, asks the
         // monitor to watch whether this one blocks.
-        kick();
+        if (kick() && presumed) {
+            pwq.cmWakeup++; // woken for a presumed sleeper, as the monitor would have
+        }
         // Off the queue: record the pool for non-reentrancy and flush, then drop PENDING. The
         // RMW pairs with the queuer's getAndOr (see WorkOps): a queue that saw PENDING set
         // happened before this, so its writes are visible to the run below.
@@ -852,10 +856,29 @@ final class WorkerPool extends PoolRunningPadAfter {
                 chargeSegment(w); // a flusher may be waiting for this item's colour to drain
             }
         }
+        Node.setSleptLast(work, w.sawBlock);
         hashRemove(w, work);
         w.currentWork = null;
         w.currentPwq = null;
         pwq.decNrInFlight(wflags, (w.flags & Worker.RESCUER) == 0);
+    }
+
+    /**
+     * The item about to run was seen blocked in its last run: presume it blocks again and take
+     * the worker out of nr_running now, as if the monitor had just detected it (L), so the next
+     * item starts at once instead of a sampling period later. The monitor counts the worker
+     * back in as soon as it sees it running ({@link #sample}); if the run ends without a
+     * block being seen, the item loses the presumption.
+     */
+    private boolean presumeSleeping(Worker w) {
+        if ((w.flags & Worker.NOT_RUNNING) != 0 || w.sleeping) {
+            return false;
+        }
+        w.sleeping = true;
+        w.sleepingDetected = true;
+        nrRunning--;
+        requestWatch(); // to count it back in if it runs after all
+        return true;
     }
 
     private static long cpuCharge(Worker w, long wallNanos) {
@@ -969,6 +992,7 @@ final class WorkerPool extends PoolRunningPadAfter {
                         }
                     } else {
                         sleepers = true;
+                        w.sawBlock = true;
                     }
                     continue;
                 }
@@ -976,6 +1000,7 @@ final class WorkerPool extends PoolRunningPadAfter {
                     continue;
                 }
                 if (blocked) {
+                    w.sawBlock = true;
                     w.sleeping = true;
                     w.sleepingDetected = true;
                     sleepers = true;
