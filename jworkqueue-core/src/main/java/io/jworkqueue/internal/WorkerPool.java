@@ -678,7 +678,13 @@ final class WorkerPool extends PoolRunningPadAfter {
         startRun(w); // the CPU clock was read before the worker parked; the wall clock at the first item
         do {
             Work work = worklist.first();
-            if (assignWork(work, w)) {
+            if ((Node.flags(work) & PoolWorkqueue.LINKED) == 0 && findWorkerExecutingWork(work) == null) {
+                // assign_work's common case, without the detour over the scheduled list: no
+                // barrier moves with it and it runs nowhere else. What its run hands this
+                // worker (a barrier of a flush, its own next instance) follows below.
+                processOneWork(w, work);
+                processScheduledWorks(w);
+            } else if (assignWork(work, w)) {
                 processScheduledWorks(w);
             }
         } while (keepWorking());
