@@ -41,10 +41,18 @@ import java.util.concurrent.locks.ReentrantLock;
  * (keyed by identity, chained through the workers); a newly assigned item already running on
  * another worker moves to that worker's scheduled list ({@link #assignWork}).
  *
- * <p><b>CPU time.</b> Reading the thread CPU clock costs a system call, too much per tiny item.
- * A worker reads it when it starts a run of items and after any item that took 50 us or more of
- * wall time; shorter items are charged their wall time, and the next reading is corrected by
- * what was charged meanwhile.
+ * <p><b>CPU time.</b> Reading a clock per tiny item would cost as much as the rest of its
+ * bookkeeping, so a worker charges <em>segments</em>: the consecutive items of one pwq it ran,
+ * at most {@value #SEGMENT_ITEMS}, with one wall-clock reading at each segment's end (and before
+ * a flush barrier runs or a flushed colour drains, so flushers see their items charged). The
+ * thread CPU clock, a system call, is read only for segments of 50 us or more of wall time;
+ * shorter ones are charged their wall time, and the next reading is corrected by what was
+ * charged meanwhile. The watchdog needs no clock per item either: it measures progress by
+ * {@link #nrStarted}.
+ *
+ * <p><b>Presumed sleepers.</b> An item the monitor saw blocked in its last run starts outside
+ * nr_running on a bound pool, so the next item starts at once rather than a sampling period
+ * later; the monitor counts its worker back in when it sees it run.
  *
  * <p><b>Locking.</b> One lock per pool (L) guards the worklist, the idle list, the busy hash,
  * every worker's flags and scheduled list, and the pool's pwqs. Lock order: a workqueue's flush
