@@ -993,9 +993,11 @@ final class WorkerPool extends PoolRunningPadAfter {
                     w.lastProgressAt = now;
                 }
                 Thread.State st = w.thread.getState();
-                boolean blocked = st == Thread.State.WAITING || st == Thread.State.TIMED_WAITING
+                boolean blocked = (st == Thread.State.WAITING || st == Thread.State.TIMED_WAITING
                         || st == Thread.State.BLOCKED
-                        || (st == Thread.State.RUNNABLE && CPU_CLOCK && nativeBlocked(w, now));
+                        || (st == Thread.State.RUNNABLE && CPU_CLOCK && nativeBlocked(w, now)))
+                        // a worker back from its item waits for this very lock, held by us: not asleep
+                        && !lock.hasQueuedThread(w.thread);
                 if (w.sleepingDetected) {
                     if (!blocked) {
                         w.sleepingDetected = false;
