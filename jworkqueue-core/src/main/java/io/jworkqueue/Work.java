@@ -54,6 +54,20 @@ public class Work {
     private final WorkFunction fn;
     /** I: what the item does, for people; null if none was given. */
     private final String description;
+    /**
+     * I: the item's key in a pool's busy hash (internal.WorkerPool), drawn once at construction.
+     * The kernel hashes the item's address; {@code System.identityHashCode} would cost a call per
+     * lookup and, on a fresh object, a header write.
+     */
+    @SuppressWarnings("unused")
+    private final int busyKey = java.util.concurrent.ThreadLocalRandom.current().nextInt();
+    /**
+     * W: whether the item's last run was seen blocked by the concurrency monitor; its next run on
+     * a bound pool then starts outside nr_running (internal.WorkerPool#processOneWork). Written by
+     * the worker that ran it, read by the next one, both under their pool's lock.
+     */
+    @SuppressWarnings("unused")
+    private boolean sleptLast;
 
     /**
      * Creates an idle item ({@code INIT_WORK}).

@@ -60,7 +60,7 @@ final class Dump {
                 }
                 sb.append("pool ").append(p.id).append(": ").append(poolAttrs(p));
                 if (!p.worklist.isEmpty()) {
-                    sb.append(" hung=").append((now - p.watchdogTs) / 1_000_000_000L).append('s');
+                    sb.append(" hung=").append(Math.max(0, p.stalledLocked(now)) / 1_000_000_000L).append('s');
                 }
                 sb.append(" workers=").append(p.nrWorkers).append(" idle:");
                 for (Worker w : p.workersSnapshotLocked()) {

@@ -22,7 +22,7 @@ final class Node {
 
     private static final VarHandle STATE, DATA, NEXT, PREV, FLAGS, INBOX_NEXT;
     private static final VarHandle T_NEXT, T_PREV, T_EXPIRES, T_BUCKET, T_STATE, T_TARGET, T_CPU;
-    private static final VarHandle FN;
+    private static final VarHandle FN, BUSY_KEY, SLEPT_LAST;
 
     static {
         try {
@@ -34,6 +34,8 @@ final class Node {
             FLAGS = w.findVarHandle(Work.class, "flags", int.class);
             INBOX_NEXT = w.findVarHandle(Work.class, "inboxNext", Work.class);
             FN = w.findVarHandle(Work.class, "fn", WorkFunction.class);
+            BUSY_KEY = w.findVarHandle(Work.class, "busyKey", int.class);
+            SLEPT_LAST = w.findVarHandle(Work.class, "sleptLast", boolean.class);
             MethodHandles.Lookup d = MethodHandles.privateLookupIn(DelayedWork.class, MethodHandles.lookup());
             T_NEXT = d.findVarHandle(DelayedWork.class, "timerNext", DelayedWork.class);
             T_PREV = d.findVarHandle(DelayedWork.class, "timerPrev", DelayedWork.class);
@@ -72,6 +74,11 @@ final class Node {
     static int flags(Work w) { return (int) FLAGS.get(w); }
     static void setFlags(Work w, int v) { FLAGS.set(w, v); }
     static WorkFunction fn(Work w) { return (WorkFunction) FN.get(w); }
+    /** I: the busy-hash key, final. */
+    static int busyKey(Work w) { return (int) BUSY_KEY.get(w); }
+    /** W: the worker running the item (plain; the pool locks order the runs). */
+    static boolean sleptLast(Work w) { return (boolean) SLEPT_LAST.get(w); }
+    static void setSleptLast(Work w, boolean v) { SLEPT_LAST.set(w, v); }
 
     // ---- timer fields (T: wheel lock) ----
     static DelayedWork timerNext(DelayedWork w) { return (DelayedWork) T_NEXT.get(w); }

@@ -12,7 +12,7 @@ import io.jworkqueue.internal.jfr.Jfr;
  * updated under that lock, which the worker holds anyway when it starts and finishes an item,
  * so counting costs nothing extra.
  */
-final class PoolWorkqueue {
+final class PoolWorkqueue extends PwqLimitsPadAfter {
     static final int NR_COLORS = 16;
     static final int NO_COLOR = NR_COLORS;
     static final int COLOR_MASK = 0x1F;
@@ -24,10 +24,10 @@ final class PoolWorkqueue {
     final WorkerPool pool; // I: init-only
     final WorkqueueImpl wq; // I
 
-    // L: pool lock. nrActive and limit are also read without it, by a lock-free queue call
-    // deciding whether the item would only wait on the inactive list (see isSaturated).
-    volatile int nrActive;
-    volatile int limit;
+    // L: pool lock. nrActive and limit (inherited from PwqLimits, on a cache line of their own,
+    // away from the statistics the worker writes per item) are also read without it, by a
+    // lock-free queue call deciding whether the item would only wait on the inactive list (see
+    // isSaturated).
     final WorkList inactive = new WorkList();
     final int[] nrInFlight = new int[NR_COLORS];
     int workColor;
@@ -91,8 +91,13 @@ final class PoolWorkqueue {
         if ((f & INACTIVE) == 0) {
             return;
         }
-        Node.setFlags(work, f & ~INACTIVE);
         nrActive++;
+        moveToWorklist(work, f, kick);
+    }
+
+    /** Makes an inactive item active without counting it: the caller hands it a slot it holds (L). */
+    private void moveToWorklist(Work work, int f, boolean kick) { // L
+        Node.setFlags(work, f & ~INACTIVE);
         if (pool.worklist.isEmpty()) {
             pool.worklistFilling();
         }
@@ -142,7 +147,13 @@ final class PoolWorkqueue {
      * @param byWorker true when a worker of this pool finished the item and goes on working
      */
     void decNrInFlight(int flags, boolean byWorker) { // L
-        if ((flags & INACTIVE) == 0) {
+        Work next;
+        if ((flags & INACTIVE) == 0 && nrActive == limit && (next = inactive.first()) != null) {
+            // The retiring item hands its slot straight to the oldest waiting one: nr_active stays
+            // at the limit, so the pwq stays saturated and no push relied on it ending (no
+            // volatile write, no look at the inbox).
+            moveToWorklist(next, Node.flags(next), !byWorker);
+        } else if ((flags & INACTIVE) == 0) {
             if (--nrActive == limit - 1) {
                 // Just stopped being saturated: items pushed while it was must be seen now
                 // (after the decrement, see isSaturated). Otherwise no push relied on it.
@@ -167,4 +178,21 @@ final class PoolWorkqueue {
         }
         return n;
     }
+}
+
+/** Padding around {@link PwqLimits}, as for the inbox ({@link Inbox}). */
+class PwqLimitsPadBefore {
+    @SuppressWarnings("unused")
+    private long p0, p1, p2, p3, p4, p5, p6, p7;
+}
+
+class PwqLimits extends PwqLimitsPadBefore {
+    /** L for writes, read without it (see {@link PoolWorkqueue#isSaturated}). */
+    volatile int nrActive;
+    volatile int limit;
+}
+
+class PwqLimitsPadAfter extends PwqLimits {
+    @SuppressWarnings("unused")
+    private long q0, q1, q2, q3, q4, q5, q6, q7;
 }

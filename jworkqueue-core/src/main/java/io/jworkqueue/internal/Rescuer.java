@@ -96,6 +96,7 @@ final class Rescuer implements Runnable {
         w.thread = thread;
         w.flags = Worker.RESCUER;
         Worker.setCurrent(w);
+        WorkerPool.markCpu(w); // no idle phase to read its CPU clock in
         pool.startRun(w);
         pool.lockPool();
         try {
@@ -114,6 +115,7 @@ final class Rescuer implements Runnable {
                 work = next;
             }
             pool.processScheduledWorks(w);
+            pool.endRun(w);
             // Still short of workers and more of ours waiting: stay on the mayday list.
             if (pool.needToCreateWorker()) {
                 for (Work x = pool.worklist.first(); x != null; x = pool.worklist.after(x)) {

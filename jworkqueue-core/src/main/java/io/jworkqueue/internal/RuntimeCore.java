@@ -218,7 +218,7 @@ public final class RuntimeCore {
         boolean waiting = false;
         for (WorkerPool p : allPools()) {
             long stalled = p.stalledNanos(now);
-            if (stalled > 0) {
+            if (stalled >= 0) {
                 waiting = true;
             }
             if (stalled > thresh) {
@@ -230,7 +230,7 @@ public final class RuntimeCore {
             watchdogArmed.set(false);
             // A worklist that filled after the scan saw the flag still set and did not arm: look again.
             for (WorkerPool p : allPools()) {
-                if (p.stalledNanos(now) > 0 || p.stalledNanos(System.nanoTime()) > 0) {
+                if (p.stalledNanos(System.nanoTime()) >= 0) {
                     watchdogNeeded();
                     return;
                 }

@@ -31,6 +31,8 @@ final class Worker implements Runnable {
     boolean sleeping;
     /** L: {@link #sleeping} was set by the concurrency monitor rather than a hint. */
     boolean sleepingDetected;
+    /** L: the monitor saw the current item blocked during this run (remembered on the item). */
+    boolean sawBlock;
     /** L: System.nanoTime() when the worker last became idle (for idle culling). */
     long lastActive;
     /** L: the item being run, its pwq and its flags while queued; null when not running. */
@@ -52,6 +54,9 @@ final class Worker implements Runnable {
     // C: CPU-time attribution (see WorkerPool overview); clock: System.nanoTime() when the
     // previous item of the current run ended, or the run started.
     long cpuMark, attributedSinceMark, clock;
+    /** C (written under L): the pwq whose items the open cpu-time segment holds, and how many. */
+    PoolWorkqueue segmentPwq;
+    int segmentItems;
 
     // M: the concurrency monitor's samples of this worker (read and written under L by the monitor).
     Work sampledWork;

@@ -41,10 +41,18 @@ import java.util.concurrent.locks.ReentrantLock;
  * (keyed by identity, chained through the workers); a newly assigned item already running on
  * another worker moves to that worker's scheduled list ({@link #assignWork}).
  *
- * <p><b>CPU time.</b> Reading the thread CPU clock costs a system call, too much per tiny item.
- * A worker reads it when it starts a run of items and after any item that took 50 us or more of
- * wall time; shorter items are charged their wall time, and the next reading is corrected by
- * what was charged meanwhile.
+ * <p><b>CPU time.</b> Reading a clock per tiny item would cost as much as the rest of its
+ * bookkeeping, so a worker charges <em>segments</em>: the consecutive items of one pwq it ran,
+ * at most {@value #SEGMENT_ITEMS}, with one wall-clock reading at each segment's end (and before
+ * a flush barrier runs or a flushed colour drains, so flushers see their items charged). The
+ * thread CPU clock, a system call, is read only for segments of 50 us or more of wall time;
+ * shorter ones are charged their wall time, and the next reading is corrected by what was
+ * charged meanwhile. The watchdog needs no clock per item either: it measures progress by
+ * {@link #nrStarted}.
+ *
+ * <p><b>Presumed sleepers.</b> An item the monitor saw blocked in its last run starts outside
+ * nr_running on a bound pool, so the next item starts at once rather than a sampling period
+ * later; the monitor counts its worker back in when it sees it run.
  *
  * <p><b>Locking.</b> One lock per pool (L) guards the worklist, the idle list, the busy hash,
  * every worker's flags and scheduled list, and the pool's pwqs. Lock order: a workqueue's flush
@@ -58,7 +66,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * inbox first ({@link #lockPool}), and whoever ends the waiting condition moves it afterwards
  * (docs/DESIGN.md, Queueing).
  */
-final class WorkerPool {
+final class WorkerPool extends PoolRunningPadAfter {
     private static final int BUSY_HASH_BITS = 6;
     /** How often {@link #lockSpin()} retries before parking on the lock. */
     private static final int SPIN_TRIES = 128;
@@ -69,8 +77,8 @@ final class WorkerPool {
     static final long NATIVE_BLOCK_NANOS = 3_000_000L;
     static final long MAYDAY_INITIAL_NANOS = 10_000_000L, MAYDAY_INTERVAL_NANOS = 100_000_000L;
     private static final long SHORT_ITEM_NANOS = 50_000;
-    /** The watchdog's clock is kept to this precision (its thresholds are seconds). */
-    private static final long WATCHDOG_TOUCH_NANOS = 1_000_000L;
+    /** At most this many items of one pwq are charged per clock reading (see {@link #chargeSegment}). */
+    static final int SEGMENT_ITEMS = 32;
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     private static final boolean CPU_CLOCK = THREADS.isCurrentThreadCpuTimeSupported();
 
@@ -91,20 +99,20 @@ final class WorkerPool {
 
     // L: everything below
     final WorkList worklist = new WorkList();
-    /**
-     * L for writes; volatile because a lock-free queue call reads it after its push onto the
-     * inbox, while a worker that lowers it reads the inbox afterwards (in the predicates): one of
-     * the two always sees the other (see {@link #pushBehind}).
-     */
-    volatile int nrRunning;
+    // nrRunning (L for writes, read by lock-free queue calls) is inherited from PoolRunning: it
+    // sits on a cache line of its own, so that producers reading it do not miss the cache each
+    // time the worker writes the pool's other fields (once or more per item).
     int nrWorkers, nrIdle;
-    /** L: while a worker retires an item, the clock it read when the item returned; else 0. */
-    private long finishClock;
     /** L: {@link #drainInbox} is on the stack (its kick must not drain again). */
     private boolean inDrain;
     private Worker idleHead, idleTail;
-    /** L: when the pool last started an item, or its worklist last became non-empty (watchdog). */
-    long watchdogTs;
+    /** L: items (and barriers) this pool has started: the watchdog's measure of progress. */
+    long nrStarted;
+    /**
+     * L: what the last observer of progress (watchdog, dump, snapshot) saw: {@link #nrStarted},
+     * and since when the worklist has been seen waiting without a start (0: not seen waiting).
+     */
+    private long observedStarted, stallSeenSince;
     /** Culls surplus idle workers ({@code idle_timer}); armed only while there are too many. */
     private final InternalTimer idleTimer = new InternalTimer(this::idleTimerFired);
     /** Sends maydays while a worker cannot be created ({@code mayday_timer}). */
@@ -139,7 +147,10 @@ final class WorkerPool {
 
     /** {@code need_more_worker}: work is waiting and nobody is running. */
     boolean needMoreWorker() {
-        return !worklistEmpty() && nrRunning == 0;
+        // nrRunning first: while a worker counts as running the answer is no whatever the
+        // worklist holds, and the inbox need not be looked at (a kick at every item start would
+        // otherwise move the producers' inbox each time).
+        return nrRunning == 0 && !worklistEmpty();
     }
 
     /** {@code may_start_working}: another idle worker exists to be woken later. */
@@ -161,6 +172,12 @@ final class WorkerPool {
     private boolean worklistEmpty() {
         if (!worklist.isEmpty()) {
             return false;
+        }
+        if (isUnbound()) {
+            // An unbound pool's inbox holds only items of saturated pwqs; whoever ends the
+            // saturation moves them (PoolWorkqueue.decNrInFlight, adjustLimit), so they could not
+            // fill the worklist now.
+            return true;
         }
         drainInbox(false);
         return worklist.isEmpty();
@@ -419,13 +436,10 @@ final class WorkerPool {
     }
 
     /**
-     * The worklist is about to become non-empty: start the watchdog clock (L). A worker that
-     * activates the next item while it finishes one passes the clock it has just read, sparing
-     * a second reading per item (on some virtual machines a clock reading costs as much as the
-     * rest of an item's bookkeeping).
+     * The worklist is about to become non-empty: make sure the watchdog looks (L). No clock is
+     * read here: the watchdog measures progress by {@link #nrStarted} (see {@link #stalledLocked}).
      */
     void worklistFilling() {
-        watchdogTs = finishClock != 0 ? finishClock : System.nanoTime();
         runtime.watchdogNeeded();
     }
 
@@ -479,7 +493,7 @@ final class WorkerPool {
     // ------------------------------------------------------------------ busy hash (L)
 
     private static int hash(Work w) {
-        return System.identityHashCode(w) & ((1 << BUSY_HASH_BITS) - 1);
+        return Node.busyKey(w) & ((1 << BUSY_HASH_BITS) - 1);
     }
 
     /** {@code find_worker_executing_work}. */
@@ -709,17 +723,25 @@ final class WorkerPool {
      */
     private boolean runWorklist(Worker w) {
         clearFlags(w, Worker.PREP);
-        w.clock = System.nanoTime(); // the CPU clock was read before the worker parked
+        startRun(w); // the CPU clock was read before the worker parked; the wall clock at the first item
         do {
             Work work = worklist.first();
-            if (assignWork(work, w)) {
+            if ((Node.flags(work) & PoolWorkqueue.LINKED) == 0 && findWorkerExecutingWork(work) == null) {
+                // assign_work's common case, without the detour over the scheduled list: no
+                // barrier moves with it and it runs nowhere else. What its run hands this
+                // worker (a barrier of a flush, its own next instance) follows below.
+                processOneWork(w, work);
+                processScheduledWorks(w);
+            } else if (assignWork(work, w)) {
                 processScheduledWorks(w);
             }
         } while (keepWorking());
+        endRun(w);
         setFlags(w, Worker.PREP);
         // Left nr_running: an item pushed onto the inbox meanwhile may have seen this worker
-        // still counted; look once more (the other half of push's handshake).
-        return drainInbox(false);
+        // still counted; look once more (the other half of push's handshake). Unbound workers
+        // never counted.
+        return !isUnbound() && drainInbox(false);
     }
 
     /**
@@ -771,10 +793,35 @@ final class WorkerPool {
         }
     }
 
-    /** A run of items starts: the rescuer's, which has no idle phase to read its CPU clock in. */
+    /** A run of items starts: no segment is open; the first item opens one. */
     void startRun(Worker w) {
-        markCpu(w);
-        w.clock = System.nanoTime();
+        w.segmentPwq = null;
+        w.segmentItems = 0;
+    }
+
+    /** A run of items ends: charges its last segment (L). */
+    void endRun(Worker w) {
+        chargeSegment(w);
+    }
+
+    /**
+     * Charges the worker's open segment, the consecutive items of one pwq it ran since the last
+     * clock reading, to that pwq's cpu_time, and starts a new segment now (L). One wall-clock
+     * reading serves up to {@link #SEGMENT_ITEMS} items, where a reading per item would cost
+     * as much as the rest of a tiny item's bookkeeping on some virtual machines. A segment ends
+     * when the pwq changes, after {@link #SEGMENT_ITEMS} items, before a flush barrier runs and
+     * before a flushed colour drains (so a flusher sees what it waited for charged), and when
+     * the run ends. The sum over pwqs stays exact, like the kernel's tick-based accounting.
+     */
+    private void chargeSegment(Worker w) {
+        long now = System.nanoTime();
+        PoolWorkqueue p = w.segmentPwq;
+        if (p != null) {
+            p.cpuTime += cpuCharge(w, now - w.clock);
+            w.segmentPwq = null;
+            w.segmentItems = 0;
+        }
+        w.clock = now;
     }
 
     /**
@@ -803,29 +850,34 @@ final class WorkerPool {
         if (pwq.wq.cpuIntensive && !isUnbound()) {
             setFlags(w, Worker.CPU_INTENSIVE);
         }
+        w.sawBlock = false;
+        boolean presumed = Node.sleptLast(work) && !isUnbound() && presumeSleeping(w);
         // Wakes another worker if needed; if not, and items wait behind this one, asks the
         // monitor to watch whether this one blocks.
-        kick();
+        if (kick() && presumed) {
+            pwq.cmWakeup++; // woken for a presumed sleeper, as the monitor would have
+        }
         // Off the queue: record the pool for non-reentrancy and flush, then drop PENDING. The
         // RMW pairs with the queuer's getAndOr (see WorkOps): a queue that saw PENDING set
         // happened before this, so its writes are visible to the run below.
         Node.setDataRelease(work, this); // published by the full-fence RMW right after
         WorkOps.clearPending(work);
         boolean barrier = work instanceof Barrier;
+        nrStarted++;
         if (!barrier) {
             pwq.started++;
             if ((w.flags & Worker.RESCUER) != 0) {
                 pwq.rescued++;
             }
-        }
-        // One clock reading per item: this item starts when the previous one of the run ended
-        // (the bookkeeping between them is charged to it; see cpuCharge for the correction).
-        long t0 = w.clock;
-        if (t0 - watchdogTs > WATCHDOG_TOUCH_NANOS) {
-            watchdogTs = t0; // rarely: producers read nrRunning on this object's cache lines
+            if (pwq != w.segmentPwq || w.segmentItems >= SEGMENT_ITEMS) {
+                chargeSegment(w); // at a run's first item: only reads the clock
+                w.segmentPwq = pwq;
+            }
+            w.segmentItems++;
+        } else if (w.segmentPwq != null) {
+            chargeSegment(w); // its flusher wakes when it runs: charge what ran before it
         }
         lock.unlock();
-        long cpu = 0;
         try {
             Object event = Jfr.on() && !barrier ? Jfr.executeStart() : null; // workqueue_execute_start
             Thread.interrupted();
@@ -837,9 +889,6 @@ final class WorkerPool {
             if (event != null) {
                 Jfr.executeEnd(event, pwq.wq.name(), work, w.toString()); // workqueue_execute_end
             }
-            long end = System.nanoTime();
-            w.clock = end;
-            cpu = cpuCharge(w, end - t0);
             Thread.interrupted();
         } catch (Throwable t) {
             // Not the work function's (contained above): the bookkeeping below must still run,
@@ -861,20 +910,36 @@ final class WorkerPool {
         }
         if (!barrier) {
             pwq.completed++;
-            pwq.cpuTime += cpu;
+            if (w.segmentPwq != null && pwq.wq.hasFlushers()) {
+                chargeSegment(w); // a flusher may be waiting for this item's colour to drain
+            }
         }
+        Node.setSleptLast(work, w.sawBlock);
         hashRemove(w, work);
         w.currentWork = null;
         w.currentPwq = null;
         if (w.desc != null) {
             w.desc = null; // set_worker_desc's text belongs to the item that set it
         }
-        finishClock = w.clock; // read when the item returned, a moment ago
-        try {
-            pwq.decNrInFlight(wflags, (w.flags & Worker.RESCUER) == 0);
-        } finally {
-            finishClock = 0;
+        pwq.decNrInFlight(wflags, (w.flags & Worker.RESCUER) == 0);
+    }
+
+    /**
+     * The item about to run was seen blocked in its last run: presume it blocks again and take
+     * the worker out of nr_running now, as if the monitor had just detected it (L), so the next
+     * item starts at once instead of a sampling period later. The monitor counts the worker
+     * back in as soon as it sees it running ({@link #sample}); if the run ends without a
+     * block being seen, the item loses the presumption.
+     */
+    private boolean presumeSleeping(Worker w) {
+        if ((w.flags & Worker.NOT_RUNNING) != 0 || w.sleeping) {
+            return false;
         }
+        w.sleeping = true;
+        w.sleepingDetected = true;
+        nrRunning--;
+        requestWatch(); // to count it back in if it runs after all
+        return true;
     }
 
     private static long cpuCharge(Worker w, long wallNanos) {
@@ -975,9 +1040,11 @@ final class WorkerPool {
                     w.lastProgressAt = now;
                 }
                 Thread.State st = w.thread.getState();
-                boolean blocked = st == Thread.State.WAITING || st == Thread.State.TIMED_WAITING
+                boolean blocked = (st == Thread.State.WAITING || st == Thread.State.TIMED_WAITING
                         || st == Thread.State.BLOCKED
-                        || (st == Thread.State.RUNNABLE && CPU_CLOCK && nativeBlocked(w, now));
+                        || (st == Thread.State.RUNNABLE && CPU_CLOCK && nativeBlocked(w, now)))
+                        // a worker back from its item waits for this very lock, held by us: not asleep
+                        && !lock.hasQueuedThread(w.thread);
                 if (w.sleepingDetected) {
                     if (!blocked) {
                         w.sleepingDetected = false;
@@ -988,6 +1055,7 @@ final class WorkerPool {
                         }
                     } else {
                         sleepers = true;
+                        w.sawBlock = true;
                     }
                     continue;
                 }
@@ -995,6 +1063,7 @@ final class WorkerPool {
                     continue;
                 }
                 if (blocked) {
+                    w.sawBlock = true;
                     w.sleeping = true;
                     w.sleepingDetected = true;
                     sleepers = true;
@@ -1043,21 +1112,46 @@ final class WorkerPool {
         return now - w.lastProgressAt >= NATIVE_BLOCK_NANOS;
     }
 
-    /** @return how long the worklist has waited without an item starting, or 0 if it is empty */
+    /**
+     * @return how long the worklist has been seen waiting without an item starting, or -1 if it
+     *     is empty (the watchdog's {@code wq_watchdog_timer_fn} test)
+     */
     long stalledNanos(long now) {
         lockPool();
         try {
-            return worklist.isEmpty() ? 0 : Math.max(0, now - watchdogTs);
+            return stalledLocked(now);
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * The progress test behind the watchdog and the dumps (L). Instead of a timestamp touched at
+     * every item start (a clock reading per item), observers compare {@link #nrStarted} with what
+     * they saw last: a stall is counted from the first observation that found the worklist
+     * waiting with no start since the previous one. So a stall is reported between one and
+     * about one and a quarter thresholds after it began (the watchdog looks every quarter).
+     *
+     * @return nanoseconds the worklist has been seen waiting without progress, or -1 if it is empty
+     */
+    long stalledLocked(long now) {
+        if (worklist.isEmpty()) {
+            stallSeenSince = 0;
+            observedStarted = nrStarted;
+            return -1;
+        }
+        if (nrStarted != observedStarted || stallSeenSince == 0) {
+            observedStarted = nrStarted;
+            stallSeenSince = now;
+        }
+        return Math.max(0, now - stallSeenSince);
     }
 
     /** @return a consistent snapshot of this pool, taken under its lock */
     io.jworkqueue.PoolInfo info(long now) {
         lockPool();
         try {
-            long waited = worklist.isEmpty() ? 0 : Math.max(0, now - watchdogTs) / 1_000_000L;
+            long waited = Math.max(0, stalledLocked(now)) / 1_000_000L;
             return new io.jworkqueue.PoolInfo(id, cpu, isUnbound(), highpri, highpri ? -20 : 0,
                     isUnbound() ? "0x4" : "0x0", nrWorkers, nrIdle, nrRunning, worklist.size(), waited,
                     manager != null);
@@ -1070,7 +1164,8 @@ final class WorkerPool {
     void touchWatchdog(long now) {
         lockPool();
         try {
-            watchdogTs = now;
+            observedStarted = nrStarted;
+            stallSeenSince = now;
         } finally {
             lock.unlock();
         }
@@ -1142,4 +1237,25 @@ final class WorkerPool {
     public String toString() {
         return "pool " + id + (isUnbound() ? " unbound" : " cpu=" + cpu) + (highpri ? " highpri" : "");
     }
+}
+
+/** Padding before {@link PoolRunning#nrRunning}, as for the inbox ({@link Inbox}). */
+class PoolRunningPadBefore {
+    @SuppressWarnings("unused")
+    private long p0, p1, p2, p3, p4, p5, p6, p7;
+}
+
+class PoolRunning extends PoolRunningPadBefore {
+    /**
+     * L for writes; volatile because a lock-free queue call reads it after its push onto the
+     * inbox, while a worker that lowers it reads the inbox afterwards (in the predicates): one of
+     * the two always sees the other (see {@link WorkerPool#pushBehind}). Written when a worker
+     * starts or ends a run, sleeps or wakes, not per item.
+     */
+    volatile int nrRunning;
+}
+
+class PoolRunningPadAfter extends PoolRunning {
+    @SuppressWarnings("unused")
+    private long q0, q1, q2, q3, q4, q5, q6, q7;
 }

@@ -126,6 +126,11 @@ public final class WorkqueueImpl implements Workqueue {
     @Override public boolean isDestroyed() { return destroyed; }
     @Override public WorkqueueRuntime runtime() { return runtime.api(); }
 
+    /** Whether a flush of this workqueue is waiting (a volatile read; the worker asks per item). */
+    boolean hasFlushers() {
+        return nrFlushers > 0;
+    }
+
     boolean isDraining() {
         return nrDrainers > 0;
     }

@@ -1,0 +1,111 @@
+package io.jworkqueue.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jworkqueue.PoolInfo;
+import io.jworkqueue.Work;
+import io.jworkqueue.Workqueue;
+import io.jworkqueue.WorkqueueRuntime;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * An item the concurrency monitor saw blocked in its last run starts its next run outside
+ * nr_running (WorkerPool#presumeSleeping), and is counted back in when the monitor sees it run;
+ * an item whose run was never seen blocked loses the presumption. Causal checks only: every
+ * wait is bounded and nothing depends on how fast the machine is.
+ */
+@Timeout(60)
+class PresumedSleeperTest {
+
+    private static void awaitTrue(BooleanSupplier c, String what) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!c.getAsBoolean()) {
+            assertTrue(System.nanoTime() < deadline, "timed out waiting for: " + what);
+            Thread.onSpinWait();
+        }
+    }
+
+    private static int nrRunningCpu0(WorkqueueRuntime rt) {
+        for (PoolInfo p : rt.poolInfos()) {
+            if (p.getCpu() == 0 && !p.isHighpri()) {
+                return p.getNrRunning();
+            }
+        }
+        throw new AssertionError("no normal pool for cpu 0");
+    }
+
+    @Test
+    void itemSeenBlocked_nextRunStartsUncounted_thenCountedBackWhenSeenRunning() throws Exception {
+        try (WorkqueueRuntime rt = WorkqueueRuntime.builder().cpus(1).build()) {
+            Workqueue wq = rt.system();
+            CountDownLatch release = new CountDownLatch(1);
+            AtomicBoolean block = new AtomicBoolean(true);
+            AtomicBoolean spinning = new AtomicBoolean();
+            AtomicBoolean stop = new AtomicBoolean();
+            CountDownLatch behindRan = new CountDownLatch(1);
+            Work item = new Work(self -> {
+                if (block.get()) {
+                    release.await(); // first run: blocks until the item queued behind it has run
+                } else {
+                    spinning.set(true);
+                    while (!stop.get()) {
+                        Thread.onSpinWait();
+                    }
+                }
+            });
+            Work behind = new Work(self -> behindRan.countDown());
+
+            // Run 1: the item blocks with another item waiting behind it, so the monitor watches,
+            // sees it blocked and lets the other start.
+            assertTrue(wq.queueOn(0, item));
+            assertTrue(wq.queueOn(0, behind));
+            assertTrue(behindRan.await(20, TimeUnit.SECONDS), "the item behind the blocked one did not start");
+            release.countDown();
+            item.flush();
+            assertTrue(Node.sleptLast(item), "a run seen blocked is remembered on the item");
+
+            // Run 2: the item spins instead. It starts presumed asleep, and the monitor, asked to
+            // watch, sees it running and counts it back in.
+            block.set(false);
+            assertTrue(wq.queueOn(0, item));
+            awaitTrue(spinning::get, "second run started");
+            awaitTrue(() -> nrRunningCpu0(rt) == 1, "the spinning worker counted back in");
+            stop.set(true);
+            item.flush();
+            assertFalse(Node.sleptLast(item), "a run never seen blocked drops the presumption");
+            assertTrue(rt.workqueueInfos().stream().filter(i -> i.getName().equals("events"))
+                    .mapToLong(i -> i.getCmWakeups()).sum() >= 1, "the first run's detection woke a worker");
+        }
+    }
+
+    @Test
+    void cpuTime_chargedPerSegment_visibleOnceAFlushReturns() throws Exception {
+        try (WorkqueueRuntime rt = WorkqueueRuntime.builder().cpus(1).build()) {
+            Workqueue a = rt.alloc("seg_a", java.util.Set.of(), 0);
+            Workqueue b = rt.alloc("seg_b", java.util.Set.of(), 0);
+            int n = WorkerPool.SEGMENT_ITEMS * 3 + 5; // several full segments and a partial one
+            Work[] items = new Work[n];
+            for (int i = 0; i < n; i++) {
+                items[i] = new Work(self -> { });
+            }
+            CountDownLatch gate = new CountDownLatch(1);
+            assertTrue(b.queueOn(0, new Work(self -> gate.await())));
+            for (Work w : items) {
+                assertTrue(a.queueOn(0, w));
+            }
+            gate.countDown();
+            a.flush();
+            b.flush();
+            assertEquals(n, a.stats().completed());
+            assertTrue(a.stats().cpuTimeNanos() > 0, "a's items charged once its flush returned");
+            assertTrue(b.stats().cpuTimeNanos() > 0, "b's item charged once its flush returned");
+        }
+    }
+}
