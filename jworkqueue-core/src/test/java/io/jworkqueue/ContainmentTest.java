@@ -84,7 +84,7 @@ class ContainmentTest {
     @EnumSource(value = Failure.class, names = {"RUNTIME", "ASSERTION", "STACK_OVERFLOW", "RETURNS_NULL"})
     void queue_locatorThrowsOnCallersThread_itemRunsNothingLeftPending(Failure failure) throws Exception {
         AtomicInteger calls = new AtomicInteger();
-        try (WorkqueueRuntime rt = WorkqueueRuntime.builder().cpus(2).name("containment-locator-" + failure)
+        try (WorkqueueRuntime rt = WorkqueueRuntime.builder().cpus(2).name("locator-" + failure)
                 .cpuLocator(failingLocator(failure, calls)).build()) {
             Workqueue wq = rt.alloc("bound", Set.of(), 0);
             CountDownLatch ran = new CountDownLatch(1);
