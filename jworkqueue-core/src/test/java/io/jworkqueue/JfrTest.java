@@ -64,8 +64,11 @@ class JfrTest {
     }
 
     private static List<RecordedEvent> named(List<RecordedEvent> events, String type, String workqueue) {
+        // By start time: a recording's file keeps each thread's events in per-thread buffers,
+        // not necessarily in the order they happened across threads and buffers.
         return events.stream().filter(e -> e.getEventType().getName().equals(type))
-                .filter(e -> workqueue == null || workqueue.equals(e.getString("workqueue"))).toList();
+                .filter(e -> workqueue == null || workqueue.equals(e.getString("workqueue")))
+                .sorted(java.util.Comparator.comparing(RecordedEvent::getStartTime)).toList();
     }
 
     @Test

@@ -111,9 +111,11 @@ class SelfFlushDeadlockTest {
             CountDownLatch laterQueued = new CountDownLatch(1);
             Work later = new Work(self -> {});
             CompletableFuture<Object> result = new CompletableFuture<>();
+            java.util.concurrent.atomic.AtomicReference<Thread> flusher = new java.util.concurrent.atomic.AtomicReference<>();
             assertTrue(wq.queue(new Work(self -> {
                 try {
                     assertTrue(wq.queue(later));
+                    flusher.set(Thread.currentThread());
                     laterQueued.countDown();
                     result.complete(later.flush()); // waits until "first" frees its slot
                 } catch (Throwable t) {
@@ -122,6 +124,13 @@ class SelfFlushDeadlockTest {
             })));
             TestSupport.await(laterQueued, "the later item to be queued");
             assertTrue(wq.isCongested(0), "the later item should wait on the inactive list");
+            // Release the first item only once the flush waits (parked on its barrier): on a busy
+            // machine the flusher may be descheduled before it calls flush, and a flush called
+            // after the later item ran has nothing to wait for.
+            TestSupport.awaitTrue(() -> {
+                Object blocker = java.util.concurrent.locks.LockSupport.getBlocker(flusher.get());
+                return blocker != null && blocker.getClass().getSimpleName().equals("Barrier");
+            }, "the flusher parked on its flush barrier");
             assertFalse(result.isDone(), "flush returned while the later item could not have run: " + result);
             release.countDown();
             assertEquals(true, result.get(WAIT_S, SECONDS));

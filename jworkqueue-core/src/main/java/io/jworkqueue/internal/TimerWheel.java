@@ -364,10 +364,11 @@ final class TimerWheel {
 
     /**
      * Processes every tick up to {@code now}, appending expired timers (now FIRING) to a chain
-     * linked through their timer links; returns its head.
+     * linked through their timer links, in expiry order (earlier ticks first; within a tick, the
+     * one inserted into its slot first); returns its head.
      */
     DelayedWork advance(long now) {
-        DelayedWork chain = null;
+        DelayedWork chain = null, chainTail = null;
         while (tick <= now) {
             long event = nextEventTick();
             if (event > now) {
@@ -385,13 +386,27 @@ final class TimerWheel {
                     }
                 }
             }
+            // A bucket holds its timers newest first: reversed, they fire in the order they were
+            // armed, and each tick's after the earlier ticks' (chainTail).
+            DelayedWork tickChain = null, tickTail = null;
             for (DelayedWork w = takeBucket((int) (event & MASK)), n; w != null; w = n) {
                 n = Node.timerNext(w);
                 Node.setTimerStateVolatile(w, FIRING);
                 armed--;
                 Node.setTimerPrev(w, null);
-                Node.setTimerNext(w, chain);
-                chain = w;
+                Node.setTimerNext(w, tickChain);
+                if (tickChain == null) {
+                    tickTail = w;
+                }
+                tickChain = w;
+            }
+            if (tickChain != null) {
+                if (chain == null) {
+                    chain = tickChain;
+                } else {
+                    Node.setTimerNext(chainTail, tickChain);
+                }
+                chainTail = tickTail;
             }
             tick = event + 1;
         }

@@ -99,6 +99,23 @@ class TimerWheelTest {
         return new DelayedWork(self -> {});
     }
 
+    /**
+     * Timers that expire in one pass fire in expiry order: earlier ticks first, and within a tick
+     * in the order they were armed. A caller that sees a later timer fire may rely on an earlier
+     * one having been handed over already (ContainmentTest relies on it).
+     */
+    @Test
+    void advance_severalTicksInOnePass_fireInExpiryOrder() {
+        Harness h = new Harness();
+        DelayedWork late = item(), early = item(), earlySecond = item(), middle = item(), far = item();
+        h.wheel.arm(late, 40 * TICK);
+        h.wheel.arm(early, 3 * TICK);
+        h.wheel.arm(earlySecond, 3 * TICK);
+        h.wheel.arm(middle, 10 * TICK);
+        h.wheel.arm(far, 100 * TICK); // cascades from level 1 on the way
+        assertEquals(List.of(early, earlySecond, middle, late, far), h.advanceToTick(200));
+    }
+
     @Test
     void nextEventTick_emptyWheel_isMaxValue() {
         Harness h = new Harness();
