@@ -3,13 +3,16 @@ package io.jworkqueue.internal;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.jworkqueue.DelayedWork;
+import java.lang.reflect.Field;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -108,16 +111,90 @@ class TimerWheelMutationTest {
     }
 
     @Test
-    void cancelInTheMiddleOfABucket_keepsTheOthers() {
+    void cancelInABucket_keepsTheOthersAndNoTimerOffTheWheelKeepsLinks() {
+        // A timer off the wheel (cancelled or fired) must not reach other timers: that would keep
+        // them reachable, and a stale link is one step from a corrupt bucket.
         Stepped s = new Stepped("twm-bucket");
-        DelayedWork a = item(), b = item(), c = item();
-        for (DelayedWork w : List.of(a, b, c)) {
+        List<DelayedWork> ws = List.of(item(), item(), item(), item(), item()); // the last is the head
+        for (DelayedWork w : ws) {
             s.wheel.arm(w, 10 * TICK);
         }
-        assertTrue(s.wheel.cancel(b), "the middle of the chain");
-        assertTrue(s.wheel.cancel(c), "the head of the chain");
+        for (DelayedWork gone : List.of(ws.get(2), ws.get(4))) { // the middle, then the head
+            assertTrue(s.wheel.cancel(gone));
+            assertNull(Node.timerNext(gone), "cancelled: next");
+            assertNull(Node.timerPrev(gone), "cancelled: prev");
+        }
         List<DelayedWork> fired = s.advanceTo(10);
-        assertEquals(List.of(a), fired);
+        assertEquals(3, fired.size(), "fired " + fired);
+        assertTrue(fired.containsAll(List.of(ws.get(0), ws.get(1), ws.get(3))));
+        for (DelayedWork w : fired) {
+            assertNull(Node.timerNext(w), "fired: next");
+            assertNull(Node.timerPrev(w), "fired: prev");
+        }
+    }
+
+    @Test
+    void armAfterAnIdleGap_isPlacedRelativeToNowWithoutACascade() {
+        // An empty wheel's thread parks without deadline and advances nothing, so its tick lags
+        // the clock; the first arm after the gap must start from now (one wake-up, at the deadline).
+        Stepped s = new Stepped("twm-gap");
+        DelayedWork w = item();
+        s.wheel.arm(w, 5 * TICK);
+        assertEquals(List.of(w), s.advanceTo(5));
+        s.now = START + 100_000 * TICK; // time passes; nobody advances the empty wheel
+        s.wheel.arm(w, 10 * TICK);
+        assertEquals(100_010, s.wheel.nextEventTick(), "the next event is the deadline itself, not a cascade");
+        assertEquals(List.of(w), s.advanceTo(100_010));
+    }
+
+    @Test
+    void longestDelay_whileTheWheelLagsTheClock_isClampedToTheWheel() {
+        // With a timer armed, the wheel's tick may lag the clock (the thread sleeps until its next
+        // event); a delay at the 139-year limit then lies beyond the wheel and must be clamped.
+        Stepped s = new Stepped("twm-clamp");
+        DelayedWork near = item(), far = item();
+        s.wheel.arm(near, 1000 * TICK);
+        s.now = START + 500 * TICK;
+        s.wheel.arm(far, Long.MAX_VALUE);
+        assertEquals(2, s.wheel.armedCount());
+        assertEquals(List.of(near), s.advanceTo(1000));
+        assertTrue(s.wheel.cancel(far), "the clamped timer is armed and can be cancelled");
+        assertEquals(Long.MAX_VALUE, s.wheel.nextEventTick());
+    }
+
+    @Test
+    void cancelThatSawArmedButGetsTheLockAfterExpiry_returnsFalse() throws Exception {
+        // cancel reads ARMED without the lock, then waits for it while the expiry marks the timer
+        // FIRING: it must re-check under the lock and leave the firing timer alone. The test holds
+        // the wheel's lock (by reflection) to make that interleaving certain.
+        Stepped s = new Stepped("twm-cancel-race");
+        DelayedWork w = item(), other = item();
+        s.wheel.arm(w, 10 * TICK);
+        s.wheel.arm(other, 10 * TICK);
+        Field f = TimerWheel.class.getDeclaredField("lock");
+        f.setAccessible(true);
+        ReentrantLock lock = (ReentrantLock) f.get(s.wheel);
+        CompletableFuture<Boolean> cancelled;
+        DelayedWork chain;
+        lock.lock();
+        try {
+            cancelled = CompletableFuture.supplyAsync(() -> s.wheel.cancel(w));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_S);
+            while (!lock.hasQueuedThreads()) {
+                assertTrue(System.nanoTime() < deadline, "cancel never came to wait for the lock");
+                Thread.onSpinWait();
+            }
+            s.now = START + 10 * TICK;
+            chain = s.wheel.advance(s.wheel.nowTick());
+            assertEquals(TimerWheel.FIRING, Node.timerStateVolatile(w));
+        } finally {
+            lock.unlock();
+        }
+        assertFalse(cancelled.get(WAIT_S, TimeUnit.SECONDS), "cancel of a timer that fired meanwhile");
+        assertEquals(0, s.wheel.armedCount());
+        s.wheel.fire(chain);
+        assertEquals(2, s.fired.size(), "both timers fire: " + s.fired);
+        assertTrue(s.fired.contains(w) && s.fired.contains(other));
     }
 
     // ------------------------------------------------------------------ move, rearm, close
@@ -186,9 +263,9 @@ class TimerWheelMutationTest {
         Stepped s = new Stepped("twm-close-thread");
         s.wheel.arm(item(), 3_600_000 * TICK);
         Thread t = findThread(s.name);
+        assertTrue(t.isDaemon(), "the timer thread must not keep the JVM alive");
         s.close();
-        t.join(TimeUnit.SECONDS.toMillis(WAIT_S));
-        assertFalse(t.isAlive(), "the timer thread outlived close()");
+        assertFalse(t.isAlive(), "close() returned before the timer thread ended");
     }
 
     // ------------------------------------------------------------------ a running callback
@@ -248,6 +325,9 @@ class TimerWheelMutationTest {
         try {
             wheel.arm(item(), TimeUnit.HOURS.toNanos(1)); // the thread now parks for an hour
             awaitParked(findThread("twm-real-arm"));
+            DelayedWork gone = item(); // a cancel on the way must release the lock the thread needs
+            wheel.arm(gone, TimeUnit.HOURS.toNanos(2));
+            assertTrue(wheel.cancel(gone));
             DelayedWork soon = item();
             wheel.arm(soon, TimeUnit.MILLISECONDS.toNanos(20));
             assertTrue(fired.await(WAIT_S, TimeUnit.SECONDS),
