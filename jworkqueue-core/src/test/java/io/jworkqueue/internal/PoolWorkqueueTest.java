@@ -1,0 +1,250 @@
+package io.jworkqueue.internal;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.jworkqueue.DelayedWork;
+import io.jworkqueue.Work;
+import io.jworkqueue.Workqueue;
+import io.jworkqueue.WorkqueueFlag;
+import io.jworkqueue.WorkqueueRuntime;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * {@link PoolWorkqueue}'s bookkeeping, read under the plain pool lock (which, unlike
+ * {@code lockPool}, does not move the inbox, so the test sees what the engine left behind):
+ * the inbox drain when a saturated pwq stops being saturated, the slot hand-over to an inactive
+ * item, and a timer callback that is still running when flush or cancelSync meets it. Each
+ * check fails with the counts as soon as the bookkeeping is wrong, rather than by a hang.
+ */
+@Timeout(60)
+class PoolWorkqueueTest {
+    private static final long WAIT_S = 10;
+
+    private final WorkqueueRuntime rt = WorkqueueRuntime.builder().cpus(1)
+            .watchdogThreshold(Duration.ZERO).idleWorkerTimeout(Duration.ofHours(1)).build();
+    private final CountDownLatch go = new CountDownLatch(1);
+
+    @AfterEach
+    void tearDown() {
+        go.countDown();
+        rt.close();
+    }
+
+    /** An item that counts {@code started} down, then holds its worker until {@link #go}. */
+    private Work blocker(CountDownLatch started) {
+        return new Work(self -> {
+            started.countDown();
+            try {
+                go.await(WAIT_S, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+    }
+
+    private static String state(PoolWorkqueue pwq) {
+        return "nrActive=" + pwq.nrActive + " limit=" + pwq.limit + " inactive=" + pwq.inactive.size()
+                + " inFlight=" + pwq.nrInFlightTotal() + " completed=" + pwq.completed;
+    }
+
+    /** Evaluates {@code check} under the plain pool lock (no inbox drain). */
+    private static boolean underLock(PoolWorkqueue pwq, BooleanSupplier check) {
+        pwq.pool.lock.lock();
+        try {
+            return check.getAsBoolean();
+        } finally {
+            pwq.pool.lock.unlock();
+        }
+    }
+
+    private static boolean onInbox(Work w, PoolWorkqueue pwq) {
+        return WorkOps.isPending(w) && Node.dataVolatile(w) == pwq && !WorkList.isLinked(w);
+    }
+
+    private static void awaitTrue(BooleanSupplier c, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_S);
+        while (!c.getAsBoolean()) {
+            assertTrue(System.nanoTime() < deadline, "timed out waiting for: " + what);
+            Thread.sleep(1);
+        }
+    }
+
+    /**
+     * Waits until every worker thread of {@code pool} is parked (idle, or blocked in a test item),
+     * so no lock holder moves the inbox until the test acts: a worker that is still starting or
+     * going idle takes the pool lock and drains it.
+     */
+    private static void awaitPoolQuiet(WorkerPool pool) throws InterruptedException {
+        String prefix = "kworker/u" + pool.id + ":";
+        awaitTrue(() -> {
+            for (Thread t : Thread.getAllStackTraces().keySet()) {
+                if (t.getName().startsWith(prefix) && t.isAlive()
+                        && t.getState() != Thread.State.WAITING && t.getState() != Thread.State.TIMED_WAITING) {
+                    return false;
+                }
+            }
+            return !pool.lock.isLocked();
+        }, "the workers of " + prefix + " to park");
+    }
+
+    /** An unbound workqueue of max_active 1 whose one slot is held by a running blocker. */
+    private PoolWorkqueue saturated(String name) throws InterruptedException {
+        Workqueue wq = rt.alloc(name, Set.of(WorkqueueFlag.UNBOUND), 1);
+        PoolWorkqueue pwq = ((WorkqueueImpl) wq).pwqFor(-1);
+        CountDownLatch started = new CountDownLatch(1);
+        assertTrue(wq.queue(blocker(started)));
+        assertTrue(started.await(WAIT_S, TimeUnit.SECONDS), "the blocker did not start");
+        assertTrue(pwq.isSaturated(), state(pwq));
+        return pwq;
+    }
+
+    @Test
+    void saturatedUnboundPwq_itemOnTheInboxIsMovedWhenTheActiveItemRetires() throws Exception {
+        PoolWorkqueue pwq = saturated("pwq-desat");
+        Workqueue wq = pwq.wq;
+        CountDownLatch bRan = new CountDownLatch(1);
+        awaitPoolQuiet(pwq.pool);
+        Work b = new Work(self -> bRan.countDown());
+        assertTrue(wq.queue(b));
+        assertTrue(underLock(pwq, () -> onInbox(b, pwq) && pwq.nrInFlightTotal() == 1 && pwq.inactive.isEmpty()),
+                "queued to a saturated pwq, B waits on the inbox, not counted yet: " + state(pwq));
+        go.countDown();
+        // A retires in the same lock hold that counts it completed: from then on B must be off
+        // the inbox (an unbound pool's worker never looks at the inbox by itself).
+        awaitTrue(() -> underLock(pwq, () -> {
+            if (pwq.completed == 0) {
+                return false;
+            }
+            assertFalse(onInbox(b, pwq), "B stayed on the inbox after the pwq stopped being saturated: " + state(pwq));
+            return true;
+        }), "A to retire");
+        assertTrue(bRan.await(WAIT_S, TimeUnit.SECONDS), "B did not run: " + state(pwq));
+        wq.flush();
+        assertTrue(underLock(pwq, () -> pwq.nrActive == 0 && pwq.nrInFlightTotal() == 0 && pwq.completed == 2),
+                "after the flush: " + state(pwq));
+    }
+
+    @Test
+    void saturatedPwq_retiringItemHandsItsSlotToTheOldestInactiveOne() throws Exception {
+        PoolWorkqueue pwq = saturated("pwq-handoff");
+        Workqueue wq = pwq.wq;
+        StringBuffer order = new StringBuffer();
+        Work b = new Work(self -> order.append('b')), c = new Work(self -> order.append('c'));
+        assertTrue(wq.queue(b));
+        assertTrue(wq.queue(c));
+        pwq.pool.lockPool(); // moves B and C from the inbox onto the inactive list
+        try {
+            assertEquals(1, pwq.nrActive, state(pwq));
+            assertEquals(2, pwq.inactive.size(), state(pwq));
+            assertEquals(3, pwq.nrInFlightTotal(), state(pwq));
+            assertTrue(pwq.isCongested());
+        } finally {
+            pwq.pool.lock.unlock();
+        }
+        go.countDown();
+        wq.flush();
+        assertEquals("bc", order.toString(), "inactive items start oldest first");
+        assertTrue(underLock(pwq, () -> pwq.nrActive == 0 && pwq.inactive.isEmpty() && pwq.nrInFlightTotal() == 0
+                && !pwq.isCongested() && pwq.completed == 3), "after the flush: " + state(pwq));
+    }
+
+    @Test
+    void raisedLimit_activatesWaitingItemsAndDrainsTheInbox() throws Exception {
+        PoolWorkqueue pwq = saturated("pwq-raise");
+        Workqueue wq = pwq.wq;
+        CountDownLatch others = new CountDownLatch(2);
+        Work b = new Work(self -> others.countDown()), c = new Work(self -> others.countDown());
+        assertTrue(wq.queue(b));
+        pwq.pool.lockPool(); // B onto the inactive list
+        pwq.pool.lock.unlock();
+        awaitPoolQuiet(pwq.pool);
+        assertTrue(wq.queue(c)); // C stays on the inbox
+        assertTrue(underLock(pwq, () -> onInbox(c, pwq) && pwq.inactive.size() == 1), state(pwq));
+        wq.setMaxActive(3);
+        // B and C are active now, or have already run: A's slot plus theirs
+        assertTrue(underLock(pwq, () -> !onInbox(c, pwq) && pwq.inactive.isEmpty() && pwq.nrActive + pwq.completed == 3),
+                "after raising max_active to 3 both waiting items are active: " + state(pwq));
+        assertTrue(others.await(WAIT_S, TimeUnit.SECONDS), "B and C run while A still holds a slot: " + state(pwq));
+    }
+
+    // ------------------------------------------------------------------ a running timer callback
+
+    /**
+     * Holds a delayed item's expiry callback: the callback queues the item and needs the pool
+     * lock, which the test holds, so the timer stays FIRING until {@link #release}.
+     */
+    private final class HeldCallback {
+        final AtomicInteger runs = new AtomicInteger();
+        final DelayedWork w = new DelayedWork(self -> runs.incrementAndGet());
+        final PoolWorkqueue pwq;
+
+        HeldCallback(String name) throws InterruptedException {
+            Workqueue wq = rt.alloc(name, Set.of(WorkqueueFlag.UNBOUND), 0);
+            pwq = ((WorkqueueImpl) wq).pwqFor(-1);
+            pwq.pool.lock.lock();
+            try {
+                assertTrue(wq.queueDelayed(w, Duration.ofMillis(1)));
+                awaitTrue(() -> Node.timerStateVolatile(w) == TimerWheel.FIRING && pwq.pool.lock.hasQueuedThreads(),
+                        "the expiry callback to block on the pool lock");
+            } catch (Throwable t) {
+                pwq.pool.lock.unlock();
+                throw t;
+            }
+        }
+
+        /**
+         * Starts {@code call} on another thread, checks that it waits while the callback is held,
+         * releases the callback and returns the call's result.
+         */
+        <T> T callWhileHeld(Supplier<T> call, String what) throws Exception {
+            CompletableFuture<T> f;
+            try {
+                f = CompletableFuture.supplyAsync(call);
+                try {
+                    T v = f.get(200, TimeUnit.MILLISECONDS); // absence cannot be latched: a bounded chance to return wrongly
+                    fail(what + " returned " + v + " while the expiry callback still runs");
+                } catch (TimeoutException expected) {
+                    // still waiting, as it should
+                }
+            } finally {
+                pwq.pool.lock.unlock();
+            }
+            return f.get(WAIT_S, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void flush_meetsARunningExpiryCallback_waitsForItAndTheRun() throws Exception {
+        HeldCallback h = new HeldCallback("pwq-firing-flush");
+        // true, or false if the run was over before the flush could link its barrier
+        h.callWhileHeld(h.w::flush, "flush");
+        assertEquals(1, h.runs.get(), "flush returned before the run it should wait for");
+    }
+
+    @Test
+    void cancelSync_meetsARunningExpiryCallback_waitsAndLeavesTheItemIdle() throws Exception {
+        HeldCallback h = new HeldCallback("pwq-firing-cancel");
+        boolean was = h.callWhileHeld(h.w::cancelSync, "cancelSync");
+        // Once the callback queued the item a worker may start it before cancelSync grabs it
+        // (as in the kernel): then cancelSync reports false after that run finished; else it took
+        // the item off the worklist and it never runs.
+        int runsAtReturn = h.runs.get();
+        assertEquals(was ? 0 : 1, runsAtReturn, "cancelSync returned " + was + " after " + runsAtReturn + " runs");
+        assertFalse(h.w.isPending());
+        assertFalse(h.w.isRunning());
+        h.pwq.wq.flush();
+        assertEquals(runsAtReturn, h.runs.get(), "the item ran after cancelSync returned");
+        assertTrue(underLock(h.pwq, () -> h.pwq.nrActive == 0 && h.pwq.nrInFlightTotal() == 0), state(h.pwq));
+    }
+}
