@@ -154,7 +154,7 @@ public final class RuntimeCore {
             timers.rearm(watchdogTimer, Math.max(1_000_000L, nanos / 4));
         } else if (nanos > 0) {
             for (WorkerPool p : allPools()) {
-                if (p.stalledNanos(System.nanoTime()) > 0) {
+                if (p.stalledNanos(System.nanoTime()) >= 0) {
                     watchdogNeeded();
                     break;
                 }
