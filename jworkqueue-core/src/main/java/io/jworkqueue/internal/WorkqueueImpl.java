@@ -224,7 +224,8 @@ public final class WorkqueueImpl implements Workqueue {
     }
 
     private boolean refuses(boolean fromTimer) {
-        return destroyed || (!fromTimer && nrDrainers > 0 && !isChainedFromCurrent());
+        return destroyed || (!fromTimer && nrDrainers > 0 && !isChainedFromCurrent()
+                && !runtime.acceptsDuringShutdown());
     }
 
     private IllegalStateException refusal(Work w, boolean fromTimer) {
