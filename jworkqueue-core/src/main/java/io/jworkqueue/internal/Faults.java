@@ -6,7 +6,7 @@ import java.util.function.BiConsumer;
  * Fault injection for the containment tests: each internal loop, and the expiry of a delayed
  * item, calls {@link #at} once per round, so a test can make that spot throw and check that the
  * runtime survives it. The sites are named {@code "timer"} (each round of the timer thread),
- * {@code "expiry"} (before an expired delayed item is queued; the subject is the item),
+ * {@code "timer start"} (before the timer thread is started), {@code "expiry"} (before an expired delayed item is queued; the subject is the item),
  * {@code "monitor"} (each round of the concurrency monitor), {@code "rescuer"} (before each
  * rescue; the subject is the pwq) and {@code "worker"} (each wake-up of a worker thread; the
  * subject is the worker).

@@ -151,6 +151,7 @@ final class TimerWheel {
      */
     private void startThreadLocked(long deadline) {
         try {
+            Faults.at("timer start", this);
             Thread t = new Thread(this::run, threadName);
             t.setDaemon(true);
             t.start();

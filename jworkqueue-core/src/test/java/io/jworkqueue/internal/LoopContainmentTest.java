@@ -117,6 +117,27 @@ class LoopContainmentTest {
         }
     }
 
+    @Test
+    void timerThreadCannotStart_queueDelayedRefusedAndReleased_nextArmStartsIt() throws Exception {
+        try (WorkqueueRuntime rt = WorkqueueRuntime.builder().cpus(2).name("loop-containment-timer-start").build()) {
+            Workqueue wq = rt.alloc("wq", Set.of(), 0);
+            inject("timer start", 1);
+            DelayedWork d = new DelayedWork(self -> {});
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> wq.queueDelayed(d, Duration.ofMillis(1)));
+            assertTrue(e.getMessage().contains("'wq'") && e.getMessage().contains("timer thread"), e.getMessage());
+            assertFalse(d.isPending(), "a refused item is not left pending");
+            assertFalse(d.cancel());
+            assertTrue(rt.internalErrors() >= 1, "the failed start is counted");
+
+            CountDownLatch fired = new CountDownLatch(1);
+            DelayedWork again = new DelayedWork(self -> fired.countDown());
+            assertTrue(wq.queueDelayed(again, Duration.ofMillis(1)), "the next arm starts the thread");
+            await(fired, "the delayed item fires");
+            again.flush();
+        }
+    }
+
     /** The wheel itself, with a manual clock: one failing expiry in a batch of three. */
     @Test
     void fire_callbackThrowsForOneOfABatch_othersFireAndAllLeaveFiring() {
