@@ -85,6 +85,10 @@ public final class QueueWaitProbe implements MeterBinder, AutoCloseable {
                     stopped = true;
                     inFlight.set(false);
                     return;
+                } catch (RuntimeException | Error e) {
+                    stopped = true; // isRunning() tells; the runtime reports e as any item's failure
+                    inFlight.set(false);
+                    throw e;
                 }
             }
             rearm();
