@@ -160,6 +160,30 @@ class PoolWorkqueueTest {
     }
 
     @Test
+    void cancelOfAnInactiveItem_handsNoSlotOnAndReleasesItsFlusher() throws Exception {
+        PoolWorkqueue pwq = saturated("pwq-cancel-inactive");
+        Workqueue wq = pwq.wq;
+        AtomicInteger ran = new AtomicInteger();
+        Work b = new Work(self -> ran.incrementAndGet()), c = new Work(self -> ran.incrementAndGet());
+        assertTrue(wq.queue(b));
+        assertTrue(wq.queue(c));
+        CompletableFuture<Boolean> flushB = CompletableFuture.supplyAsync(b::flush);
+        // the flush links its barrier behind B, on the inactive list
+        awaitTrue(() -> underLock(pwq, () -> (Node.flags(b) & PoolWorkqueue.LINKED) != 0), "flush to link behind B");
+        assertTrue(b.cancel(), "B waits on the inactive list: pending");
+        // B held no slot: C must not start while the blocker still runs
+        assertTrue(underLock(pwq, () -> pwq.nrActive == 1 && pwq.inactive.size() == 1 && pwq.inactive.first() == c),
+                "after cancelling the inactive B: " + state(pwq));
+        // B's barrier moved with it off the inactive list, so its flusher returns without waiting for the blocker
+        flushB.get(WAIT_S, TimeUnit.SECONDS);
+        assertEquals(0, ran.get(), "nothing but the blocker may have run: " + state(pwq));
+        go.countDown();
+        wq.flush();
+        assertEquals(1, ran.get(), "C runs after the blocker, B never");
+        assertTrue(underLock(pwq, () -> pwq.nrActive == 0 && pwq.nrInFlightTotal() == 0), "after the flush: " + state(pwq));
+    }
+
+    @Test
     void raisedLimit_activatesWaitingItemsAndDrainsTheInbox() throws Exception {
         PoolWorkqueue pwq = saturated("pwq-raise");
         Workqueue wq = pwq.wq;
