@@ -98,12 +98,16 @@ class PoolWorkqueueTest {
         }, "the workers of " + prefix + " to park");
     }
 
-    /** An unbound workqueue of max_active 1 whose one slot is held by a running blocker. */
+    /** The blocker {@link #saturated} started. */
+    private Work held;
+
+    /** An unbound workqueue of max_active 1 whose one slot is held by a running blocker ({@link #held}). */
     private PoolWorkqueue saturated(String name) throws InterruptedException {
         Workqueue wq = rt.alloc(name, Set.of(WorkqueueFlag.UNBOUND), 1);
         PoolWorkqueue pwq = ((WorkqueueImpl) wq).pwqFor(-1);
         CountDownLatch started = new CountDownLatch(1);
-        assertTrue(wq.queue(blocker(started)));
+        held = blocker(started);
+        assertTrue(wq.queue(held));
         assertTrue(started.await(WAIT_S, TimeUnit.SECONDS), "the blocker did not start");
         assertTrue(pwq.isSaturated(), state(pwq));
         return pwq;
@@ -157,6 +161,70 @@ class PoolWorkqueueTest {
         assertEquals("bc", order.toString(), "inactive items start oldest first");
         assertTrue(underLock(pwq, () -> pwq.nrActive == 0 && pwq.inactive.isEmpty() && pwq.nrInFlightTotal() == 0
                 && !pwq.isCongested() && pwq.completed == 3), "after the flush: " + state(pwq));
+    }
+
+    @Test
+    void cancelOfAnInactiveItem_handsNoSlotOnAndReleasesItsFlusher() throws Exception {
+        PoolWorkqueue pwq = saturated("pwq-cancel-inactive");
+        Workqueue wq = pwq.wq;
+        AtomicInteger ran = new AtomicInteger();
+        Work b = new Work(self -> ran.incrementAndGet()), c = new Work(self -> ran.incrementAndGet());
+        assertTrue(wq.queue(b));
+        assertTrue(wq.queue(c));
+        CompletableFuture<Boolean> flushB = CompletableFuture.supplyAsync(b::flush);
+        // the flush links its barrier behind B, on the inactive list
+        awaitTrue(() -> underLock(pwq, () -> (Node.flags(b) & PoolWorkqueue.LINKED) != 0), "flush to link behind B");
+        assertTrue(b.cancel(), "B waits on the inactive list: pending");
+        // B held no slot: C must not start while the blocker still runs
+        assertTrue(underLock(pwq, () -> pwq.nrActive == 1 && pwq.inactive.size() == 1 && pwq.inactive.first() == c),
+                "after cancelling the inactive B: " + state(pwq));
+        // B's barrier moved with it off the inactive list, so its flusher returns without waiting for the blocker
+        flushB.get(WAIT_S, TimeUnit.SECONDS);
+        assertEquals(0, ran.get(), "nothing but the blocker may have run: " + state(pwq));
+        go.countDown();
+        wq.flush();
+        assertEquals(1, ran.get(), "C runs after the blocker, B never");
+        assertTrue(underLock(pwq, () -> pwq.nrActive == 0 && pwq.nrInFlightTotal() == 0), "after the flush: " + state(pwq));
+    }
+
+    @Test
+    void flushBarrierRetiring_leavesNrActiveAlone() throws Exception {
+        // A flush barrier is not counted in nr_active (INACTIVE, no colour): when it retires
+        // behind the active item, the slot that item handed on must stay taken.
+        PoolWorkqueue pwq = saturated("pwq-barrier");
+        Workqueue wq = pwq.wq;
+        CountDownLatch bStarted = new CountDownLatch(1), bGo = new CountDownLatch(1);
+        AtomicInteger cRan = new AtomicInteger();
+        Work b = new Work(self -> {
+            bStarted.countDown();
+            try {
+                bGo.await(WAIT_S, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        Work c = new Work(self -> cRan.incrementAndGet());
+        assertTrue(wq.queue(b));
+        assertTrue(wq.queue(c));
+        CompletableFuture<Boolean> flushA = CompletableFuture.supplyAsync(held::flush);
+        awaitTrue(() -> underLock(pwq, () -> {
+            Worker running = pwq.pool.findWorkerExecutingWork(held);
+            return running != null && !running.scheduled.isEmpty();
+        }), "the flush barrier to be scheduled behind the running item");
+        go.countDown();
+        assertTrue(flushA.get(WAIT_S, TimeUnit.SECONDS), "flush of the running item waited for it");
+        try {
+            assertTrue(bStarted.await(WAIT_S, TimeUnit.SECONDS), "B did not start: " + state(pwq));
+            assertTrue(underLock(pwq, () -> pwq.nrActive == 1 && pwq.inactive.size() == 1 && pwq.inactive.first() == c),
+                    "B holds the only slot, C waits: " + state(pwq));
+            assertEquals(0, cRan.get(), "C ran beside B: " + state(pwq));
+        } finally {
+            bGo.countDown();
+        }
+        wq.flush();
+        assertEquals(1, cRan.get());
+        assertTrue(underLock(pwq, () -> pwq.nrActive == 0 && pwq.nrInFlightTotal() == 0 && pwq.inactive.isEmpty()),
+                "after the flush: " + state(pwq));
     }
 
     @Test

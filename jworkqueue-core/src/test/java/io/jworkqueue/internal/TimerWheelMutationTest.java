@@ -27,9 +27,34 @@ import org.junit.jupiter.api.Timeout;
  * as {@link TimerWheelTest} does, so only the test advances the wheel. The thread tests use the
  * real clock and a private wheel, so no runtime timer wakes the thread and hides a lost wake-up.
  *
- * <p>Equivalent mutants, left alive: in {@code awaitNotFiring}, the {@code spins < 64} bound and
- * the removal of {@code Thread.onSpinWait()} / {@code Thread.yield()} only change how the wait
- * spends its time, never when it returns.
+ * <h2>Surviving mutants (PIT, DEFAULTS), and why no test kills them</h2>
+ * Equivalent: they change no result any caller can see.
+ * <ul>
+ *   <li>{@code awaitNotFiring}: the {@code spins < 64} bound (boundary, forced false), the
+ *       increment turned into a decrement, and the removal of {@code Thread.onSpinWait()} or
+ *       {@code Thread.yield()}: they change how the wait spends its time, never when it returns.
+ *   <li>{@code armLocked} and {@code move}: {@code deadline < wakeTick} turned into {@code <=}: an
+ *       arm at exactly the planned wake-up tick unparks the thread once more, which then finds
+ *       nothing to do and parks again.
+ *   <li>{@code run}: {@code sleep > 0} turned into {@code >= 0}: {@code parkNanos(0)} returns at
+ *       once, as skipping it does.
+ *   <li>{@code cancel}: the lock-free {@code != ARMED} pre-check removed (forced false): the same
+ *       check under the lock decides.
+ *   <li>{@code cancel} and {@code move}: "replaced boolean return with false/true" on the
+ *       {@code return false} / {@code return true} lines: PIT mutates the copy of each return
+ *       that javac places in the inlined {@code finally}; the value returned is the same.
+ *   <li>{@code insert}: {@code delta > MAX_DELTA} turned into {@code >=} (at exactly
+ *       {@code MAX_DELTA} the clamp writes the values it already has), and
+ *       {@code delta < SLOTS ? 0 : ...} forced to the formula: for {@code delta} in 0..63 the
+ *       formula also gives level 0 ({@code (63 - nlz) / 6} truncates to 0, also for -1/6).
+ *   <li>{@code nextEventTick}: {@code level == 0 ? tick : ceilDiv(tick, 1 << shift)} forced to
+ *       the {@code ceilDiv}: with shift 0 it is {@code tick}.
+ *   <li>{@code advance}: the cascade loop's {@code level > 0} turned into {@code >= 0}: "cascading"
+ *       level 0 re-inserts each timer of the current slot into that same slot, which is then
+ *       processed as before.
+ *   <li>{@code rearm}: removing {@code setTimerStateVolatile(w, IDLE)} before {@code armLocked},
+ *       which sets ARMED in the same lock hold; nobody can read the state in between.
+ * </ul>
  */
 @Timeout(60)
 class TimerWheelMutationTest {
@@ -163,6 +188,23 @@ class TimerWheelMutationTest {
     }
 
     @Test
+    void longestDelay_clampedAtASlotBoundary_landsInTheLastSlotOfTheWheel() {
+        // At a tick whose low 36 bits are zero, the clamped deadline (tick + 64^7 - 1) is in the
+        // slot before the current one at the top level: the first cascade is 63 top slots away,
+        // not at once.
+        Stepped s = new Stepped("twm-clamp-slot");
+        long t0 = 1L << 40;
+        s.advanceTo(t0 - 1); // the wheel's next tick is t0
+        DelayedWork near = item(), far = item();
+        s.wheel.arm(near, 1000 * TICK);
+        s.now = START + (t0 + 500) * TICK; // the wheel lags the clock
+        s.wheel.arm(far, Long.MAX_VALUE);
+        assertTrue(s.wheel.cancel(near));
+        assertEquals(79L << 36, s.wheel.nextEventTick(), "the clamped timer's first cascade");
+        assertTrue(s.wheel.cancel(far));
+    }
+
+    @Test
     void cancelThatSawArmedButGetsTheLockAfterExpiry_returnsFalse() throws Exception {
         // cancel reads ARMED without the lock, then waits for it while the expiry marks the timer
         // FIRING: it must re-check under the lock and leave the firing timer alone. The test holds
@@ -265,6 +307,33 @@ class TimerWheelMutationTest {
         Thread t = findThread(s.name);
         assertTrue(t.isDaemon(), "the timer thread must not keep the JVM alive");
         s.close();
+        assertFalse(t.isAlive(), "close() returned before the timer thread ended");
+    }
+
+    @Test
+    void close_waitsForTheThreadToEndItsRunningCallback() throws Exception {
+        CountDownLatch inCallback = new CountDownLatch(1), release = new CountDownLatch(1);
+        TimerWheel wheel = new TimerWheel(System::nanoTime, w -> {
+            inCallback.countDown();
+            try {
+                release.await(WAIT_S, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "twm-close-callback");
+        wheel.arm(item(), TICK);
+        assertTrue(inCallback.await(WAIT_S, TimeUnit.SECONDS), "the timer did not fire");
+        Thread t = findThread("twm-close-callback");
+        CompletableFuture<List<DelayedWork>> closed = CompletableFuture.supplyAsync(wheel::close);
+        try {
+            closed.get(200, TimeUnit.MILLISECONDS); // absence cannot be latched: a bounded chance to return wrongly
+            fail("close() returned while the timer thread was still in a callback");
+        } catch (java.util.concurrent.TimeoutException expected) {
+            // still waiting for the thread, as it should
+        } finally {
+            release.countDown();
+        }
+        assertTrue(closed.get(WAIT_S, TimeUnit.SECONDS).isEmpty());
         assertFalse(t.isAlive(), "close() returned before the timer thread ended");
     }
 
