@@ -41,6 +41,8 @@ import org.openjdk.jmh.infra.Blackhole;
  *       the concurrency monitor's next sample</td></tr>
  *   <tr><td>{@code fixed}</td><td>fixed {@code ThreadPoolExecutor(cpus)}</td></tr>
  *   <tr><td>{@code fjp}</td><td>{@code ForkJoinPool(cpus)}</td></tr>
+ *   <tr><td>{@code vthreads}</td><td>{@code Executors.newVirtualThreadPerTaskExecutor()}: every
+ *       sleep unmounts its virtual thread, so the scheduler sees blocking exactly</td></tr>
  * </table>
  * Targets: {@code wq-system} within 1.5x of the ideal, and at least 5x faster than {@code fixed}.
  *
@@ -59,7 +61,7 @@ public class BlockingMixBenchmark {
     static final long SLEEP_MS = 5;
     static final long BURN_NANOS = 500_000;
 
-    @Param({"wq-system", "wq-system-queue", "wq-system-hinted", "fixed", "fjp"})
+    @Param({"wq-system", "wq-system-queue", "wq-system-hinted", "fixed", "fjp", "vthreads"})
     public String impl;
 
     int cpus;
@@ -111,6 +113,7 @@ public class BlockingMixBenchmark {
             }
             case "fixed" -> executor = Executors2.fixedPool(cpus);
             case "fjp" -> executor = Executors2.forkJoinPool(cpus);
+            case "vthreads" -> executor = Executors2.virtualPerTask();
             default -> throw new IllegalArgumentException(impl);
         }
     }

@@ -19,6 +19,11 @@ final class Executors2 {
         return new ThreadPoolExecutor(n, n, 0L, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>());
     }
 
+    /** {@code Executors.newVirtualThreadPerTaskExecutor()}: a new virtual thread per task. */
+    static ExecutorService virtualPerTask() {
+        return java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+    }
+
     static ForkJoinPool forkJoinPool(int n) {
         return new ForkJoinPool(n);
     }

@@ -33,6 +33,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <tr><td>{@code wq-unbound}</td><td>{@code systemUnbound().queue(item)}</td></tr>
  *   <tr><td>{@code fjp}</td><td>{@code new ForkJoinPool(cpus).execute(runnable)}</td></tr>
  *   <tr><td>{@code tpe}</td><td>fixed {@code ThreadPoolExecutor(cpus)}, {@code execute(runnable)}</td></tr>
+ *   <tr><td>{@code vthreads}</td><td>{@code Executors.newVirtualThreadPerTaskExecutor()}</td></tr>
  * </table>
  * Targets: {@code wq-bound} at least 1.0x {@code fjp} and 2x {@code tpe}. Items are allocated
  * once per producer and reused, so with {@code -prof gc} the {@code wq-*} rows show the
@@ -49,7 +50,7 @@ import org.openjdk.jmh.annotations.Warmup;
 public class FanOutBenchmark {
     static final int BATCH = 1000;
 
-    @Param({"wq-bound", "wq-unbound", "fjp", "tpe"})
+    @Param({"wq-bound", "wq-unbound", "fjp", "tpe", "vthreads"})
     public String impl;
 
     int cpus;
@@ -71,6 +72,7 @@ public class FanOutBenchmark {
             }
             case "fjp" -> executor = Executors2.forkJoinPool(cpus);
             case "tpe" -> executor = Executors2.fixedPool(cpus);
+            case "vthreads" -> executor = Executors2.virtualPerTask();
             default -> throw new IllegalArgumentException(impl);
         }
     }

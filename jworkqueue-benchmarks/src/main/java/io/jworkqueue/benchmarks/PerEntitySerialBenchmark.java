@@ -61,7 +61,7 @@ public class PerEntitySerialBenchmark {
     static final int ITEMS = 20_000;
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
-    @Param({"wq-ordered", "guava-sequential", "kotlin-limited"})
+    @Param({"wq-ordered", "guava-sequential", "kotlin-limited", "vthreads-sequential"})
     public String impl;
 
     WorkqueueRuntime runtime;
@@ -90,6 +90,13 @@ public class PerEntitySerialBenchmark {
             }
             case "guava-sequential" -> {
                 pool = Executors2.forkJoinPool(Executors2.cpus());
+                executors = new Executor[ENTITIES];
+                for (int e = 0; e < ENTITIES; e++) {
+                    executors[e] = MoreExecutors.newSequentialExecutor(pool);
+                }
+            }
+            case "vthreads-sequential" -> {
+                pool = Executors2.virtualPerTask();
                 executors = new Executor[ENTITIES];
                 for (int e = 0; e < ENTITIES; e++) {
                     executors[e] = MoreExecutors.newSequentialExecutor(pool);
