@@ -26,6 +26,27 @@ import org.junit.jupiter.api.Timeout;
  * the inbox drain when a saturated pwq stops being saturated, the slot hand-over to an inactive
  * item, and a timer callback that is still running when flush or cancelSync meets it. Each
  * check fails with the counts as soon as the bookkeeping is wrong, rather than by a hang.
+ *
+ * <h2>Surviving mutants (PIT, DEFAULTS)</h2>
+ * Equivalent:
+ * <ul>
+ *   <li>{@code activate}: the {@code (f & INACTIVE) == 0} early return (AND turned into OR, or
+ *       forced false). Every caller passes an inactive item: {@code WorkOps.unlink} tests the
+ *       flag first and {@code activateInactive} takes the inactive list's first item.
+ *   <li>{@code decNrInFlight}: the hand-over condition with its {@code flags & INACTIVE} turned
+ *       into OR (never true), or its {@code nrActive == limit} / {@code inactive.first() != null}
+ *       tests forced: the hand-over is the fast path of what the else branch does anyway
+ *       (decrement, drain the inbox, activate the oldest inactive item), and the forced cases
+ *       need an inactive item beside a free slot, which no path leaves (whoever frees a slot or
+ *       raises the limit activates at once).
+ *   <li>{@code decNrInFlight}: the else branch's {@code activateInactive} (forced or removed):
+ *       after the decrement of an item that did not hand its slot on, either nothing is
+ *       inactive or nr_active is still at or above the limit (it was lowered).
+ * </ul>
+ * Out of reach of these tests: {@code moveToWorklist}'s {@code worklistFilling()} call (and the
+ * {@code worklist.isEmpty()} test before it) only arms the watchdog when an activation, not a
+ * queue call, fills an empty worklist; only a watchdog test whose stall starts with an
+ * activation would notice, and the watchdog tests stall on freshly queued items.
  */
 @Timeout(60)
 class PoolWorkqueueTest {

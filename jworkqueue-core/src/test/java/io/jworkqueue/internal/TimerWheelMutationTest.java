@@ -43,10 +43,9 @@ import org.junit.jupiter.api.Timeout;
  *   <li>{@code cancel} and {@code move}: "replaced boolean return with false/true" on the
  *       {@code return false} / {@code return true} lines: PIT mutates the copy of each return
  *       that javac places in the inlined {@code finally}; the value returned is the same.
- *   <li>{@code insert}: {@code delta > MAX_DELTA} turned into {@code >=} (at exactly
- *       {@code MAX_DELTA} the clamp writes the values it already has), and
- *       {@code delta < SLOTS ? 0 : ...} forced to the formula: for {@code delta} in 0..63 the
- *       formula also gives level 0 ({@code (63 - nlz) / 6} truncates to 0, also for -1/6).
+ *   <li>{@code insert}: {@code delta < SLOTS ? 0 : ...} forced to the formula: for
+ *       {@code delta} in 0..63 the formula also gives level 0 ({@code (63 - nlz) / 6} truncates
+ *       to 0, also for -1/6).
  *   <li>{@code nextEventTick}: {@code level == 0 ? tick : ceilDiv(tick, 1 << shift)} forced to
  *       the {@code ceilDiv}: with shift 0 it is {@code tick}.
  *   <li>{@code advance}: the cascade loop's {@code level > 0} turned into {@code >= 0}: "cascading"
