@@ -33,20 +33,27 @@ import org.junit.jupiter.api.Timeout;
  *   <li>{@code activate}: the {@code (f & INACTIVE) == 0} early return (AND turned into OR, or
  *       forced false). Every caller passes an inactive item: {@code WorkOps.unlink} tests the
  *       flag first and {@code activateInactive} takes the inactive list's first item.
- *   <li>{@code decNrInFlight}: the hand-over condition with its {@code flags & INACTIVE} turned
- *       into OR (never true), or its {@code nrActive == limit} / {@code inactive.first() != null}
- *       tests forced: the hand-over is the fast path of what the else branch does anyway
- *       (decrement, drain the inbox, activate the oldest inactive item), and the forced cases
- *       need an inactive item beside a free slot, which no path leaves (whoever frees a slot or
- *       raises the limit activates at once).
- *   <li>{@code decNrInFlight}: the else branch's {@code activateInactive} (forced or removed):
- *       after the decrement of an item that did not hand its slot on, either nothing is
- *       inactive or nr_active is still at or above the limit (it was lowered).
+ *   <li>{@code decNrInFlight}: the hand-over condition made false (its {@code flags & INACTIVE}
+ *       turned into OR, or any of its three tests forced false): the hand-over is the fast path
+ *       of what the else branch then does (decrement, drain the inbox, activate the oldest
+ *       inactive item), with the same counts and order.
+ *   <li>{@code decNrInFlight}: the else branch's {@code activateInactive} removed: after the
+ *       decrement of an item that did not hand its slot on, either nothing is inactive or
+ *       nr_active is still at or above the (lowered) limit; it is dead code today.
  * </ul>
- * Out of reach of these tests: {@code moveToWorklist}'s {@code worklistFilling()} call (and the
- * {@code worklist.isEmpty()} test before it) only arms the watchdog when an activation, not a
- * queue call, fills an empty worklist; only a watchdog test whose stall starts with an
- * activation would notice, and the watchdog tests stall on freshly queued items.
+ * Not killed, open:
+ * <ul>
+ *   <li>{@code decNrInFlight}: the {@code !byWorker} kick arguments forced (lines of the
+ *       hand-over, the drain and the activation). When a retiring worker passes them, it takes
+ *       the item itself; when a non-worker retires an active item (cancel of an active item that
+ *       no worker has started, while the pwq is saturated) and the kick is lost, the activated
+ *       item waits until something else kicks the pool. A test needs an active item no worker
+ *       has started beside a full max_active, which these tests do not build yet.
+ *   <li>{@code moveToWorklist}'s {@code worklistFilling()} call (and the
+ *       {@code worklist.isEmpty()} test before it) arms the watchdog when an activation, not a
+ *       queue call, fills an empty worklist; only a watchdog test whose stall starts with an
+ *       activation would notice, and the watchdog tests stall on freshly queued items.
+ * </ul>
  */
 @Timeout(60)
 class PoolWorkqueueTest {
