@@ -208,7 +208,7 @@ public final class WorkqueueImpl implements Workqueue {
     /** Fails a queue attempt if this workqueue no longer accepts {@code w}; see {@code __queue_work}. */
     void checkAccepts(Work w, boolean fromTimer) {
         if (refuses(fromTimer)) {
-            throw refusal(w, fromTimer);
+            throw refusal(w);
         }
     }
 
@@ -219,7 +219,7 @@ public final class WorkqueueImpl implements Workqueue {
     void checkAcceptsOwned(Work w, boolean fromTimer) {
         if (refuses(fromTimer)) {
             WorkOps.releasePending(w);
-            throw refusal(w, fromTimer);
+            throw refusal(w);
         }
     }
 
@@ -228,7 +228,7 @@ public final class WorkqueueImpl implements Workqueue {
                 && !runtime.acceptsDuringShutdown());
     }
 
-    private IllegalStateException refusal(Work w, boolean fromTimer) {
+    private IllegalStateException refusal(Work w) {
         if (destroyed) {
             return new IllegalStateException("workqueue '" + name + "' is destroyed; cannot queue " + w);
         }
