@@ -110,12 +110,9 @@ public final class RuntimeCore {
     void internalError(String where, Throwable t) {
         internalErrors.incrementAndGet();
         try {
-            long now = System.nanoTime();
-            Long last = errorReports.get(where);
-            if (last != null && now - last < 60_000_000_000L) {
+            if (!firstThisMinute(errorReports, where)) {
                 return;
             }
-            errorReports.put(where, now);
             LOG.log(System.Logger.Level.ERROR, "workqueue runtime '" + runtimeName() + "': " + where
                     + " caught an unexpected exception and continues (further ones within a minute are only counted)", t);
         } catch (Throwable ignored) {
@@ -175,6 +172,20 @@ public final class RuntimeCore {
     // ------------------------------------------------------------------ CPU hogs
 
     /**
+     * Rate limit for log lines that could repeat: true if nothing was logged for {@code key} in
+     * the last minute (and records now as its time), false otherwise.
+     */
+    private static boolean firstThisMinute(java.util.concurrent.ConcurrentHashMap<String, Long> last, String key) {
+        long now = System.nanoTime();
+        Long prev = last.get(key);
+        if (prev != null && now - prev < 60_000_000_000L) {
+            return false;
+        }
+        last.put(key, now);
+        return true;
+    }
+
+    /**
      * {@code wq_cpu_intensive_report}: logs a function detected as a CPU hog, at most once per
      * function and minute, suggesting {@code UNBOUND} as the kernel does.
      */
@@ -183,12 +194,9 @@ public final class RuntimeCore {
             io.jworkqueue.internal.jfr.Jfr.cpuHog(wq.name(), work, cpuNanos / 1_000_000);
         }
         String fn = Dump.fnName(work);
-        long now = System.nanoTime();
-        Long last = hogReports.get(fn);
-        if (last != null && now - last < 60_000_000_000L) {
+        if (!firstThisMinute(hogReports, fn)) {
             return;
         }
-        hogReports.put(fn, now);
         LOG.log(System.Logger.Level.INFO, "workqueue ''{0}'': {1} hogged CPU for >{2} ms, consider switching to WQ_UNBOUND",
                 wq.name(), fn, cpuNanos / 1_000_000);
     }

@@ -100,25 +100,6 @@ final class Waits {
         if (nanos <= 0) {
             return !t.isAlive();
         }
-        boolean interrupted = false;
-        long start = System.nanoTime();
-        try {
-            while (t.isAlive()) {
-                long left = nanos - (System.nanoTime() - start);
-                if (left <= 0) {
-                    return false;
-                }
-                try {
-                    TimeUnit.NANOSECONDS.timedJoin(t, left);
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            return true;
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        return awaitUntil(() -> !t.isAlive(), nanos, n -> TimeUnit.NANOSECONDS.timedJoin(t, n));
     }
 }
