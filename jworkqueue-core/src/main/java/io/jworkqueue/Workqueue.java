@@ -171,6 +171,44 @@ public interface Workqueue extends AutoCloseable {
     void setMaxActive(int maxActive);
 
     /**
+     * {@code enable_and_queue_work}: {@link Work#enable()}, and if that leaves the item enabled,
+     * {@link #queue(Work)}.
+     *
+     * @param w the item
+     * @return true if the item became enabled (and was queued unless already pending)
+     * @throws NullPointerException if {@code w} is null
+     * @throws IllegalStateException if the item is not disabled, or as {@link #queue(Work)}
+     */
+    default boolean enableAndQueue(Work w) {
+        java.util.Objects.requireNonNull(w, "work");
+        if (w.enable()) {
+            queue(w);
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * The attributes of an unbound workqueue.
+     *
+     * @return the current attributes
+     * @throws IllegalStateException for a bound workqueue
+     */
+    WorkqueueAttrs attrs();
+
+    /**
+     * {@code apply_workqueue_attrs}: new items go to pools with the new attributes while items
+     * already on the old ones finish there; an ordered workqueue stays FIFO (its new pool starts
+     * only after the old one drains).
+     *
+     * @param attrs the new attributes
+     * @throws NullPointerException if {@code attrs} is null
+     * @throws IllegalArgumentException if {@code attrs.cpus()} names a CPU the runtime lacks
+     * @throws IllegalStateException for a bound or destroyed workqueue
+     */
+    void applyAttrs(WorkqueueAttrs attrs);
+
+    /**
      * {@code workqueue_congested}: whether the pool workqueue serving {@code cpu} has items
      * waiting because {@code maxActive} is reached. Advisory.
      *

@@ -21,6 +21,11 @@ public enum WorkqueueFlag {
      * created, by reserving a rescuer thread for the workqueue.
      */
     MEM_RECLAIM,
+    /**
+     * {@code WQ_PERCPU} (Linux 6.17+): explicitly per-CPU (bound), the default when neither this
+     * nor {@link #UNBOUND} is given. Refused together with {@link #UNBOUND}.
+     */
+    PERCPU,
     /** {@code WQ_HIGHPRI}: served by the high-priority pools, whose threads run at maximum priority. */
     HIGHPRI,
     /**

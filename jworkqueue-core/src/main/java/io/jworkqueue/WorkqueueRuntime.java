@@ -283,6 +283,10 @@ public final class WorkqueueRuntime implements AutoCloseable {
     public Workqueue systemLong() { return systemLong; }
     /** @return {@code system_unbound_wq} ("events_unbound"), max_active 2048 */
     public Workqueue systemUnbound() { return systemUnbound; }
+    /** @return {@code system_percpu_wq}, the 6.17+ name of {@link #system()} (the same workqueue) */
+    public Workqueue systemPercpu() { return system; }
+    /** @return {@code system_dfl_wq}, the 6.17+ name of {@link #systemUnbound()} (the same workqueue), the kernel's new default */
+    public Workqueue systemDfl() { return systemUnbound; }
     /** @return {@code system_freezable_wq} ("events_freezable") */
     public Workqueue systemFreezable() { return systemFreezable; }
     /** @return {@code system_power_efficient_wq} ("events_power_efficient") */
@@ -653,6 +657,10 @@ public final class WorkqueueRuntime implements AutoCloseable {
         private IntSupplier cpuLocator;
         private boolean powerEfficient;
         private Consumer<LockupReport> lockupHandler;
+        private Topology topology;
+        private AffinityScope defaultScope = AffinityScope.CACHE;
+        private boolean virtualUnbound;
+        private boolean pinWorkers;
 
         private Builder() {}
 
@@ -806,6 +814,56 @@ public final class WorkqueueRuntime implements AutoCloseable {
             return this;
         }
 
+        /**
+         * @param topology the CPU topology to group CPUs by (default: {@link Topology#detect()}).
+         *     If it has a different number of CPUs than {@link #cpus(int)}, runtime CPU {@code i}
+         *     takes the place of CPU {@code i % topology.cpus()}
+         * @return this builder
+         * @throws NullPointerException if {@code topology} is null
+         */
+        public Builder topology(Topology topology) {
+            this.topology = Objects.requireNonNull(topology, "topology");
+            return this;
+        }
+
+        /**
+         * @param scope the affinity scope of unbound workqueues whose attributes say
+         *     {@link AffinityScope#DEFAULT} (default: {@link AffinityScope#CACHE}, as the kernel)
+         * @return this builder
+         * @throws NullPointerException if {@code scope} is null
+         * @throws IllegalArgumentException for {@link AffinityScope#DEFAULT} itself
+         */
+        public Builder defaultAffinityScope(AffinityScope scope) {
+            Objects.requireNonNull(scope, "defaultAffinityScope");
+            if (scope == AffinityScope.DEFAULT) {
+                throw new IllegalArgumentException("defaultAffinityScope must name a scope (cpu, smt, cache, numa, system), not default");
+            }
+            this.defaultScope = scope;
+            return this;
+        }
+
+        /**
+         * @param enabled whether the workers of unbound pools are virtual threads (default false).
+         *     The JDK's scheduler then sees blocking exactly and {@code maxActive} is the only limit;
+         *     the runtime watches for virtual workers that hold their carrier (pinned or CPU-bound)
+         * @return this builder
+         */
+        public Builder virtualUnboundWorkers(boolean enabled) {
+            this.virtualUnbound = enabled;
+            return this;
+        }
+
+        /**
+         * @param enabled whether workers are pinned with the operating system to their CPU (bound
+         *     pools) or pod (unbound pools), default false. Needs Linux and JDK 22+ (the FFM API);
+         *     elsewhere it is ignored, and {@link WorkqueueRuntime#dump()} says so
+         * @return this builder
+         */
+        public Builder pinWorkers(boolean enabled) {
+            this.pinWorkers = enabled;
+            return this;
+        }
+
         private static Duration positive(Duration d, String what) {
             Objects.requireNonNull(d, what);
             if (d.isNegative() || d.isZero()) {
@@ -816,7 +874,9 @@ public final class WorkqueueRuntime implements AutoCloseable {
 
         RuntimeConfig config() {
             return new RuntimeConfig(cpus, threadFactory, cpuIntensiveThreshold, idleWorkerTimeout,
-                    watchdogThreshold, createCooldown, handler, cpuLocator, powerEfficient, System::nanoTime);
+                    watchdogThreshold, createCooldown, handler, cpuLocator, powerEfficient, System::nanoTime,
+                    (topology != null ? topology : Topology.detect()).fit(cpus), defaultScope, virtualUnbound,
+                    pinWorkers);
         }
 
         /** @return a new runtime; its threads start on first use */

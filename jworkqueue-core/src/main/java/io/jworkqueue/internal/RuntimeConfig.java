@@ -1,5 +1,7 @@
 package io.jworkqueue.internal;
 
+import io.jworkqueue.AffinityScope;
+import io.jworkqueue.Topology;
 import io.jworkqueue.WorkExceptionHandler;
 import java.time.Duration;
 import java.util.concurrent.ThreadFactory;
@@ -19,6 +21,10 @@ import java.util.function.LongSupplier;
  * @param cpuLocator the "current CPU" of a thread that is not a bound worker; null = per-thread hash
  * @param powerEfficient whether {@code POWER_EFFICIENT} workqueues are unbound
  * @param clock nanosecond clock for timers
+ * @param topology the CPU topology, already fitted to {@code cpus}
+ * @param defaultScope the affinity scope {@link AffinityScope#DEFAULT} stands for (never DEFAULT itself)
+ * @param virtualUnbound whether unbound workers are virtual threads
+ * @param pinWorkers whether workers are pinned to their CPUs with the OS (where supported)
  */
 public record RuntimeConfig(
         int cpus,
@@ -30,4 +36,19 @@ public record RuntimeConfig(
         WorkExceptionHandler exceptionHandler,
         IntSupplier cpuLocator,
         boolean powerEfficient,
-        LongSupplier clock) {}
+        LongSupplier clock,
+        Topology topology,
+        AffinityScope defaultScope,
+        boolean virtualUnbound,
+        boolean pinWorkers) {
+
+    /** The settings of earlier versions: a flat topology, the cache scope, platform workers, no pinning. */
+    public RuntimeConfig(int cpus, ThreadFactory threadFactory, Duration cpuIntensiveThreshold,
+                         Duration idleWorkerTimeout, Duration watchdogThreshold, Duration createCooldown,
+                         WorkExceptionHandler exceptionHandler, IntSupplier cpuLocator, boolean powerEfficient,
+                         LongSupplier clock) {
+        this(cpus, threadFactory, cpuIntensiveThreshold, idleWorkerTimeout, watchdogThreshold, createCooldown,
+                exceptionHandler, cpuLocator, powerEfficient, clock, Topology.flat(cpus), AffinityScope.CACHE,
+                false, false);
+    }
+}

@@ -410,6 +410,10 @@ public final class RuntimeCore {
         }
         Names.check("workqueue", name, WorkqueueImpl.MAX_NAME);
         WorkqueueImpl.checkMaxActive(name, maxActive);
+        if (flags.contains(WorkqueueFlag.PERCPU) && (ordered || flags.contains(WorkqueueFlag.UNBOUND))) {
+            throw new IllegalArgumentException("workqueue '" + name + "': PERCPU (bound) cannot be combined with "
+                    + (ordered ? "an ordered workqueue (always unbound)" : "UNBOUND"));
+        }
         synchronized (stateLock) {
             if (closing) {
                 throw new IllegalStateException("runtime is closed; cannot allocate workqueue '" + name + "'");

@@ -63,6 +63,8 @@ public final class WorkqueueImpl implements Workqueue {
     volatile javax.management.ObjectName mbeanName;
 
     private volatile int maxActive;
+    /** The attributes of an unbound workqueue, null for a bound one. */
+    private volatile io.jworkqueue.WorkqueueAttrs attrs;
     private volatile int nrDrainers;
     private volatile boolean destroyed;
     /** Guarded by this: timers cancelled when the destroy began, told of it once destroyed. */
@@ -91,7 +93,8 @@ public final class WorkqueueImpl implements Workqueue {
         }
         this.flags = Collections.unmodifiableSet(f);
         this.unbound = f.contains(WorkqueueFlag.UNBOUND)
-                || (f.contains(WorkqueueFlag.POWER_EFFICIENT) && runtime.powerEfficient());
+                || (f.contains(WorkqueueFlag.POWER_EFFICIENT) && runtime.powerEfficient()
+                    && !f.contains(WorkqueueFlag.PERCPU));
         this.cpuIntensive = f.contains(WorkqueueFlag.CPU_INTENSIVE);
         this.freezable = f.contains(WorkqueueFlag.FREEZABLE);
         this.maxActive = maxActive == 0 ? DFL_ACTIVE : maxActive;
@@ -106,6 +109,7 @@ public final class WorkqueueImpl implements Workqueue {
                 pwqs[cpu] = new PoolWorkqueue(runtime.boundPool(cpu, highpri), this, limit);
             }
         }
+        this.attrs = unbound ? io.jworkqueue.WorkqueueAttrs.defaults() : null;
         // Created now, before any memory pressure, so it exists when it is needed.
         this.rescuer = f.contains(WorkqueueFlag.MEM_RECLAIM) ? new Rescuer(this) : null;
     }
@@ -125,6 +129,33 @@ public final class WorkqueueImpl implements Workqueue {
     @Override public boolean isOrdered() { return ordered; }
     @Override public boolean isDestroyed() { return destroyed; }
     @Override public WorkqueueRuntime runtime() { return runtime.api(); }
+
+    @Override
+    public io.jworkqueue.WorkqueueAttrs attrs() {
+        io.jworkqueue.WorkqueueAttrs a = attrs;
+        if (a == null) {
+            throw new IllegalStateException("workqueue '" + name + "' is bound (per-CPU); only unbound workqueues have attributes");
+        }
+        return a;
+    }
+
+    @Override
+    public void applyAttrs(io.jworkqueue.WorkqueueAttrs newAttrs) {
+        Objects.requireNonNull(newAttrs, "attrs");
+        if (!unbound) {
+            throw new IllegalStateException("workqueue '" + name + "' is bound (per-CPU); apply_workqueue_attrs needs an unbound workqueue");
+        }
+        java.util.BitSet cpus = newAttrs.cpus();
+        if (cpus.length() > runtime.cpus()) {
+            throw new IllegalArgumentException("workqueue '" + name + "': attrs name CPU " + (cpus.length() - 1)
+                    + "; the runtime has CPUs [0, " + (runtime.cpus() - 1) + "]");
+        }
+        if (destroyed) {
+            throw new IllegalStateException("workqueue '" + name + "' is destroyed; cannot apply attributes");
+        }
+        // TODO(issue 12): per-pod pools; today the attributes are recorded only.
+        attrs = newAttrs;
+    }
 
     /** Whether a flush of this workqueue is waiting (a volatile read; the worker asks per item). */
     boolean hasFlushers() {

@@ -1,0 +1,193 @@
+package io.jworkqueue;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The CPU topology a runtime groups its CPUs by: for each runtime CPU, its physical core (SMT
+ * siblings share one), its last-level-cache group and its NUMA node. {@link #pods(AffinityScope)}
+ * turns it into the pods of an {@linkplain AffinityScope affinity scope}. Immutable.
+ *
+ * <p>A runtime reads it from {@code /sys/devices/system/cpu} on Linux ({@link #detect()}); tests and
+ * unusual deployments supply one with {@link WorkqueueRuntime.Builder#topology(Topology)}, built
+ * with {@link #model}, {@link #flat} or {@link #read(Path)} of a recorded sysfs tree.
+ */
+public final class Topology {
+    private final int[] core;
+    private final int[] llc;
+    private final int[] node;
+
+    private Topology(int[] core, int[] llc, int[] node) {
+        this.core = core;
+        this.llc = llc;
+        this.node = node;
+    }
+
+    /**
+     * Builds a topology from per-CPU group ids (any integers; equal ids mean the same group).
+     *
+     * @param core the physical core of each CPU
+     * @param llc the last-level-cache group of each CPU
+     * @param node the NUMA node of each CPU
+     * @throws IllegalArgumentException if the arrays are empty or differ in length
+     */
+    public static Topology of(int[] core, int[] llc, int[] node) {
+        Objects.requireNonNull(core, "core");
+        Objects.requireNonNull(llc, "llc");
+        Objects.requireNonNull(node, "node");
+        if (core.length == 0 || core.length != llc.length || core.length != node.length) {
+            throw new IllegalArgumentException("topology arrays must be non-empty and of one length, not "
+                    + core.length + ", " + llc.length + ", " + node.length);
+        }
+        return new Topology(core.clone(), llc.clone(), node.clone());
+    }
+
+    /**
+     * @param cpus 1..4096
+     * @return {@code cpus} CPUs, each its own core, sharing one cache and one node
+     */
+    public static Topology flat(int cpus) {
+        return model(1, cpus, 1);
+    }
+
+    /**
+     * A modelled machine: {@code nodes} NUMA nodes (one last-level cache each), each with
+     * {@code coresPerNode} cores of {@code threadsPerCore} SMT threads; CPUs are numbered node by
+     * node, core by core (siblings adjacent).
+     *
+     * @throws IllegalArgumentException if a count is below 1 or the product above 4096
+     */
+    public static Topology model(int nodes, int coresPerNode, int threadsPerCore) {
+        if (nodes < 1 || coresPerNode < 1 || threadsPerCore < 1
+                || (long) nodes * coresPerNode * threadsPerCore > 4096) {
+            throw new IllegalArgumentException("topology " + nodes + " nodes x " + coresPerNode + " cores x "
+                    + threadsPerCore + " threads: each must be >= 1 and the product <= 4096");
+        }
+        int n = nodes * coresPerNode * threadsPerCore;
+        int[] c = new int[n];
+        int[] l = new int[n];
+        int[] d = new int[n];
+        for (int cpu = 0; cpu < n; cpu++) {
+            c[cpu] = cpu / threadsPerCore;
+            d[cpu] = cpu / (coresPerNode * threadsPerCore);
+            l[cpu] = d[cpu];
+        }
+        return new Topology(c, l, d);
+    }
+
+    /**
+     * Reads a Linux sysfs CPU tree ({@code /sys/devices/system/cpu} or a recorded copy).
+     *
+     * @param sysCpuDir the directory holding {@code cpu0/}, {@code cpu1/}, ...
+     * @throws java.io.UncheckedIOException if the tree cannot be read
+     */
+    public static Topology read(Path sysCpuDir) {
+        throw new UnsupportedOperationException("not yet");
+    }
+
+    /**
+     * The topology of this machine: read from {@code /sys/devices/system/cpu} on Linux,
+     * restricted to the CPUs this process may run on; {@link #flat} with the available
+     * processors where it cannot be read.
+     */
+    public static Topology detect() {
+        return flat(Runtime.getRuntime().availableProcessors());
+    }
+
+    /** @return the number of CPUs */
+    public int cpus() {
+        return core.length;
+    }
+
+    /**
+     * A topology for a runtime of {@code cpus} CPUs: this one if it has that many, else runtime
+     * CPU {@code i} takes the place of CPU {@code i % cpus()} here.
+     */
+    public Topology fit(int cpus) {
+        if (cpus == core.length) {
+            return this;
+        }
+        int[] c = new int[cpus];
+        int[] l = new int[cpus];
+        int[] d = new int[cpus];
+        for (int i = 0; i < cpus; i++) {
+            int j = i % core.length;
+            // CPUs past the model's count are distinct cores on the group of their image.
+            c[i] = i < core.length ? core[j] : core.length + i;
+            l[i] = llc[j];
+            d[i] = node[j];
+        }
+        return new Topology(c, l, d);
+    }
+
+    /**
+     * The pods of a scope, in order of their lowest CPU.
+     *
+     * @param scope any scope but {@link AffinityScope#DEFAULT} (the runtime resolves that)
+     * @throws IllegalArgumentException for {@link AffinityScope#DEFAULT}
+     */
+    public List<BitSet> pods(AffinityScope scope) {
+        Objects.requireNonNull(scope, "scope");
+        int[] key = switch (scope) {
+            case CPU -> null;
+            case SMT -> core;
+            case CACHE -> llc;
+            case NUMA -> node;
+            case SYSTEM -> new int[core.length];
+            case DEFAULT -> throw new IllegalArgumentException("the DEFAULT scope has no pods of its own; resolve it first");
+        };
+        Map<Integer, BitSet> groups = new LinkedHashMap<>();
+        for (int cpu = 0; cpu < core.length; cpu++) {
+            groups.computeIfAbsent(key == null ? cpu : key[cpu], k -> new BitSet()).set(cpu);
+        }
+        return List.copyOf(new ArrayList<>(groups.values()));
+    }
+
+    /** @return for each CPU, the index of its pod in {@link #pods(AffinityScope) pods(scope)} */
+    public int[] podOfCpu(AffinityScope scope) {
+        List<BitSet> pods = pods(scope);
+        int[] map = new int[core.length];
+        for (int p = 0; p < pods.size(); p++) {
+            BitSet b = pods.get(p);
+            for (int cpu = b.nextSetBit(0); cpu >= 0; cpu = b.nextSetBit(cpu + 1)) {
+                map[cpu] = p;
+            }
+        }
+        return map;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Topology t && Arrays.equals(t.core, core) && Arrays.equals(t.llc, llc)
+                && Arrays.equals(t.node, node);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(Arrays.hashCode(core), Arrays.hashCode(llc), Arrays.hashCode(node));
+    }
+
+    /** For example {@code Topology[4 cpus: smt 0-1|2-3, cache 0-3, numa 0-3]}. */
+    @Override
+    public String toString() {
+        return "Topology[" + cpus() + " cpus: smt " + render(AffinityScope.SMT) + ", cache "
+                + render(AffinityScope.CACHE) + ", numa " + render(AffinityScope.NUMA) + "]";
+    }
+
+    private String render(AffinityScope scope) {
+        StringBuilder sb = new StringBuilder();
+        for (BitSet b : pods(scope)) {
+            if (!sb.isEmpty()) {
+                sb.append('|');
+            }
+            sb.append(WorkqueueAttrs.cpuList(b));
+        }
+        return sb.toString();
+    }
+}
