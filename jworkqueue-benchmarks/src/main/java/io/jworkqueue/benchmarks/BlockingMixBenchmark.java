@@ -26,7 +26,8 @@ import org.openjdk.jmh.infra.Blackhole;
  * ({@code Thread.sleep}, no hint) and {@value #BURNERS} items burning 0.5 ms of CPU, interleaved
  * (sleeper, burner, burner, ...). Score: time until the last one finished (single shot, one
  * batch per measurement). The ideal on {@code n} CPUs is {@code BURNERS x 0.5 ms / n}: about
- * 100 ms on 2 CPUs, with every sleep overlapped.
+ * 100 ms on 2 CPUs, with every sleep overlapped. The secondary result {@code threads}
+ * ({@link AddedThreads}) is the most platform threads the competitor added.
  *
  * <table>
  *   <caption>competitors ({@code impl})</caption>
@@ -39,12 +40,17 @@ import org.openjdk.jmh.infra.Blackhole;
  *   <tr><td>{@code wq-system-hinted}</td><td>as {@code wq-system}, but the sleep is wrapped in
  *       {@code WorkqueueRuntime.blocking(...)}: the pool learns of it at once instead of from
  *       the concurrency monitor's next sample</td></tr>
+ *   <tr><td>{@code wq-unbound}</td><td>{@code systemUnbound().queue(item)} from the producer,
+ *       platform workers, no hints</td></tr>
+ *   <tr><td>{@code wq-unbound-virtual}</td><td>the same on a runtime built with
+ *       {@code virtualUnboundWorkers(true)}: the unbound workers are virtual threads</td></tr>
  *   <tr><td>{@code fixed}</td><td>fixed {@code ThreadPoolExecutor(cpus)}</td></tr>
  *   <tr><td>{@code fjp}</td><td>{@code ForkJoinPool(cpus)}</td></tr>
  *   <tr><td>{@code vthreads}</td><td>{@code Executors.newVirtualThreadPerTaskExecutor()}: every
  *       sleep unmounts its virtual thread, so the scheduler sees blocking exactly</td></tr>
  * </table>
- * Targets: {@code wq-system} within 1.5x of the ideal, and at least 5x faster than {@code fixed}.
+ * Targets: {@code wq-system} within 1.5x of the ideal, and at least 5x faster than {@code fixed};
+ * {@code wq-unbound} and {@code wq-unbound-virtual} each at least as fast as {@code vthreads}.
  *
  * <p>Run: {@code java -jar jworkqueue-benchmarks/target/benchmarks.jar BlockingMixBenchmark -f 1 -wi 10 -i 30}
  */
@@ -61,7 +67,8 @@ public class BlockingMixBenchmark {
     static final long SLEEP_MS = 5;
     static final long BURN_NANOS = 500_000;
 
-    @Param({"wq-system", "wq-system-queue", "wq-system-hinted", "fixed", "fjp", "vthreads"})
+    @Param({"wq-system", "wq-system-queue", "wq-system-hinted", "wq-unbound", "wq-unbound-virtual", "fixed", "fjp",
+        "vthreads"})
     public String impl;
 
     int cpus;
@@ -75,6 +82,7 @@ public class BlockingMixBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
+        AddedThreads.baseline();
         cpus = Executors2.cpus();
         long tokens = Burn.tokensFor(BURN_NANOS);
         Completion c = completion;
@@ -108,8 +116,12 @@ public class BlockingMixBenchmark {
         }
         switch (impl) {
             case "wq-system", "wq-system-queue", "wq-system-hinted" -> {
-                runtime = WorkqueueRuntime.builder().cpus(cpus).build();
+                runtime = Executors2.runtime(cpus, false);
                 wq = runtime.system();
+            }
+            case "wq-unbound", "wq-unbound-virtual" -> {
+                runtime = Executors2.runtime(cpus, impl.equals("wq-unbound-virtual"));
+                wq = runtime.systemUnbound();
             }
             case "fixed" -> executor = Executors2.fixedPool(cpus);
             case "fjp" -> executor = Executors2.forkJoinPool(cpus);
@@ -124,24 +136,17 @@ public class BlockingMixBenchmark {
     }
 
     @Benchmark
-    public void mix() {
+    public void mix(AddedThreads added) {
         Completion c = completion;
         c.reset(items.length);
-        if (wq != null) {
-            if (!impl.equals("wq-system-queue")) {
-                for (int i = 0; i < items.length; i++) {
-                    wq.queueOn(i % cpus, items[i]);
-                }
-            } else {
-                for (Work w : items) {
-                    wq.queue(w);
-                }
+        if (impl.equals("wq-system") || impl.equals("wq-system-hinted")) {
+            for (int i = 0; i < items.length; i++) {
+                wq.queueOn(i % cpus, items[i]);
             }
         } else {
-            for (Runnable r : tasks) {
-                executor.execute(r);
-            }
+            Executors2.submitAll(wq, items, executor, tasks);
         }
         c.await();
+        added.sample();
     }
 }

@@ -1,5 +1,9 @@
 package io.jworkqueue.benchmarks;
 
+import io.jworkqueue.Work;
+import io.jworkqueue.Workqueue;
+import io.jworkqueue.WorkqueueRuntime;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -24,12 +28,36 @@ final class Executors2 {
         return java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
     }
 
+    /**
+     * A runtime of {@code cpus} CPUs with the defaults, its unbound workers platform threads or,
+     * with {@code virtualUnbound}, virtual threads ({@code virtualUnboundWorkers(true)}).
+     */
+    static WorkqueueRuntime runtime(int cpus, boolean virtualUnbound) {
+        return WorkqueueRuntime.builder().cpus(cpus).virtualUnboundWorkers(virtualUnbound).build();
+    }
+
     static ForkJoinPool forkJoinPool(int n) {
         return new ForkJoinPool(n);
     }
 
+    /**
+     * Submits a batch to whichever competitor a trial built: every item with {@code wq.queue(..)},
+     * or, when {@code wq} is null, every task with {@code executor.execute(..)}.
+     */
+    static void submitAll(Workqueue wq, Work[] items, Executor executor, Runnable[] tasks) {
+        if (wq != null) {
+            for (Work w : items) {
+                wq.queue(w);
+            }
+        } else {
+            for (Runnable r : tasks) {
+                executor.execute(r);
+            }
+        }
+    }
+
     /** Shuts down whichever competitor a trial built: a baseline executor, or a runtime. */
-    static void shutdown(ExecutorService e, io.jworkqueue.WorkqueueRuntime runtime) {
+    static void shutdown(ExecutorService e, WorkqueueRuntime runtime) {
         shutdown(e);
         if (runtime != null) {
             runtime.close();

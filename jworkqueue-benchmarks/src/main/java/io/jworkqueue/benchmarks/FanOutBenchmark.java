@@ -24,18 +24,22 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Fan-out of tiny items from 2 producers: each producer thread submits a batch of
  * {@value #BATCH} items (each does nothing but count itself done) and waits until all of them
- * ran; the score is items per second over both producers.
+ * ran; the score is items per second over both producers. The secondary result {@code threads}
+ * ({@link AddedThreads}) is the most platform threads the competitor added.
  *
  * <table>
  *   <caption>competitors ({@code impl})</caption>
  *   <tr><td>{@code wq-bound}</td><td>the bound system workqueue, {@code queueOn(i % cpus, item)}:
  *       the items spread over the per-CPU pools</td></tr>
- *   <tr><td>{@code wq-unbound}</td><td>{@code systemUnbound().queue(item)}</td></tr>
+ *   <tr><td>{@code wq-unbound}</td><td>{@code systemUnbound().queue(item)}, platform workers</td></tr>
+ *   <tr><td>{@code wq-unbound-virtual}</td><td>the same on a runtime built with
+ *       {@code virtualUnboundWorkers(true)}: the unbound workers are virtual threads</td></tr>
  *   <tr><td>{@code fjp}</td><td>{@code new ForkJoinPool(cpus).execute(runnable)}</td></tr>
  *   <tr><td>{@code tpe}</td><td>fixed {@code ThreadPoolExecutor(cpus)}, {@code execute(runnable)}</td></tr>
  *   <tr><td>{@code vthreads}</td><td>{@code Executors.newVirtualThreadPerTaskExecutor()}</td></tr>
  * </table>
- * Targets: {@code wq-bound} at least 1.0x {@code fjp} and 2x {@code tpe}. Items are allocated
+ * Targets: {@code wq-bound} at least 1.0x {@code fjp} and 2x {@code tpe}; {@code wq-unbound} at
+ * least 1.0x {@code fjp}, adding at most 2 x CPUs + 4 threads. Items are allocated
  * once per producer and reused, so with {@code -prof gc} the {@code wq-*} rows show the
  * allocation of steady-state queue + execute ({@code gc.alloc.rate.norm}, target 0 B/op).
  *
@@ -50,7 +54,7 @@ import org.openjdk.jmh.annotations.Warmup;
 public class FanOutBenchmark {
     static final int BATCH = 1000;
 
-    @Param({"wq-bound", "wq-unbound", "fjp", "tpe", "vthreads"})
+    @Param({"wq-bound", "wq-unbound", "wq-unbound-virtual", "fjp", "tpe", "vthreads"})
     public String impl;
 
     int cpus;
@@ -60,14 +64,15 @@ public class FanOutBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
+        AddedThreads.baseline();
         cpus = Executors2.cpus();
         switch (impl) {
             case "wq-bound" -> {
-                runtime = WorkqueueRuntime.builder().cpus(cpus).build();
+                runtime = Executors2.runtime(cpus, false);
                 wq = runtime.system();
             }
-            case "wq-unbound" -> {
-                runtime = WorkqueueRuntime.builder().cpus(cpus).build();
+            case "wq-unbound", "wq-unbound-virtual" -> {
+                runtime = Executors2.runtime(cpus, impl.equals("wq-unbound-virtual"));
                 wq = runtime.systemUnbound();
             }
             case "fjp" -> executor = Executors2.forkJoinPool(cpus);
@@ -102,7 +107,7 @@ public class FanOutBenchmark {
     @Benchmark
     @Threads(2)
     @OperationsPerInvocation(BATCH)
-    public void fanOut(Producer p) {
+    public void fanOut(Producer p, AddedThreads added) {
         Completion c = p.completion;
         c.reset(BATCH);
         if (wq != null) {
@@ -125,5 +130,6 @@ public class FanOutBenchmark {
             }
         }
         c.await();
+        added.sample();
     }
 }

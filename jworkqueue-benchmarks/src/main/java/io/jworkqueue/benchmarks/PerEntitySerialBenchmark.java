@@ -4,15 +4,12 @@ import com.google.common.util.concurrent.MoreExecutors;
 import io.jworkqueue.Work;
 import io.jworkqueue.Workqueue;
 import io.jworkqueue.WorkqueueRuntime;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import kotlinx.coroutines.Dispatchers;
 import kotlinx.coroutines.ExecutorsKt;
-import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -34,18 +31,24 @@ import org.openjdk.jmh.annotations.Warmup;
  * of {@value #ITEMS} tiny items spread over them round-robin (so every entity gets
  * {@code ITEMS / ENTITIES} items per batch, in order); one producer waits for each batch. Each
  * item checks its entity's sequence number. Score: items per second; the secondary result
- * {@code threads} is the largest number of threads the JVM had above its count before the
- * competitor was built (sampled after every batch), to check "threads &lt;= 2 x CPUs + a few".
+ * {@code threads} ({@link AddedThreads}) is the largest number of platform threads the JVM had
+ * above its count before the competitor was built (sampled after every batch), to check
+ * "threads &lt;= 2 x CPUs + 4".
  *
  * <table>
  *   <caption>competitors ({@code impl})</caption>
- *   <tr><td>{@code wq-ordered}</td><td>{@code runtime.allocOrdered(..)} x {@value #ENTITIES}</td></tr>
+ *   <tr><td>{@code wq-ordered}</td><td>{@code runtime.allocOrdered(..)} x {@value #ENTITIES}, platform workers</td></tr>
+ *   <tr><td>{@code wq-ordered-virtual}</td><td>the same on a runtime built with
+ *       {@code virtualUnboundWorkers(true)}: the unbound workers are virtual threads</td></tr>
  *   <tr><td>{@code guava-sequential}</td><td>{@code MoreExecutors.newSequentialExecutor(pool)} x
  *       {@value #ENTITIES} over one {@code ForkJoinPool(cpus)}</td></tr>
  *   <tr><td>{@code kotlin-limited}</td><td>{@code Dispatchers.getDefault().limitedParallelism(1)} x
  *       {@value #ENTITIES}, each used through {@code ExecutorsKt.asExecutor}</td></tr>
+ *   <tr><td>{@code vthreads-sequential}</td><td>{@code MoreExecutors.newSequentialExecutor(pool)} x
+ *       {@value #ENTITIES} over one {@code newVirtualThreadPerTaskExecutor()}</td></tr>
  * </table>
- * Target: {@code wq-ordered} at least 1x the best baseline, with at most 2 x CPUs + a few threads.
+ * Targets: {@code wq-ordered} at least 1x the best baseline and at least 1x
+ * {@code guava-sequential}, with at most 2 x CPUs + 4 threads added.
  *
  * <p>Run: {@code java -jar jworkqueue-benchmarks/target/benchmarks.jar PerEntitySerialBenchmark -f 1 -wi 5 -i 10 -prof gc}
  */
@@ -59,16 +62,14 @@ import org.openjdk.jmh.annotations.Warmup;
 public class PerEntitySerialBenchmark {
     static final int ENTITIES = 10_000;
     static final int ITEMS = 20_000;
-    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
-    @Param({"wq-ordered", "guava-sequential", "kotlin-limited", "vthreads-sequential"})
+    @Param({"wq-ordered", "wq-ordered-virtual", "guava-sequential", "kotlin-limited", "vthreads-sequential"})
     public String impl;
 
     WorkqueueRuntime runtime;
     Workqueue[] workqueues;
     ExecutorService pool;
     Executor[] executors;
-    int threadsBefore;
 
     final Completion completion = new Completion();
     final Work[] items = new Work[ITEMS];
@@ -79,10 +80,10 @@ public class PerEntitySerialBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-        threadsBefore = THREADS.getThreadCount();
+        AddedThreads.baseline();
         switch (impl) {
-            case "wq-ordered" -> {
-                runtime = WorkqueueRuntime.builder().cpus(Executors2.cpus()).build();
+            case "wq-ordered", "wq-ordered-virtual" -> {
+                runtime = Executors2.runtime(Executors2.cpus(), impl.equals("wq-ordered-virtual"));
                 workqueues = new Workqueue[ENTITIES];
                 for (int e = 0; e < ENTITIES; e++) {
                     workqueues[e] = runtime.allocOrdered("entity-" + e, Set.of());
@@ -132,21 +133,9 @@ public class PerEntitySerialBenchmark {
         }
     }
 
-    /** The secondary result: threads the competitor added, the most seen in the iteration. */
-    @State(Scope.Thread)
-    @AuxCounters(AuxCounters.Type.EVENTS)
-    public static class ThreadCount {
-        public long threads;
-
-        @Setup(Level.Iteration)
-        public void reset() {
-            threads = 0;
-        }
-    }
-
     @Benchmark
     @OperationsPerInvocation(ITEMS)
-    public void spread(ThreadCount tc) {
+    public void spread(AddedThreads added) {
         Completion c = completion;
         c.reset(ITEMS);
         java.util.Arrays.fill(next, 0);
@@ -164,6 +153,6 @@ public class PerEntitySerialBenchmark {
             }
         }
         c.await();
-        tc.threads = Math.max(tc.threads, THREADS.getThreadCount() - threadsBefore);
+        added.sample();
     }
 }
