@@ -5,8 +5,11 @@ Usage: bench/report.py --json target/jmh.json --out docs/BENCHMARKS.md --svg doc
                        --command "java -jar ..." [--smoke]
 
 Standard library only. Every ratio is "times better than the baseline" (higher is better):
-ours/baseline for throughput, baseline/ours for times. Issue #5 lists the targets encoded in
-CASES below; a case whose rows are missing from the JSON is reported as "not run".
+ours/baseline for throughput, baseline/ours for times. GROUPS below encodes the targets (of the
+bound-workqueue engine, issue #5, and of the unbound workqueues, issue #12), each group under a
+heading that says what its targets are; a case whose rows are missing from the JSON is reported
+as "not run". A thread target ("@threads") compares the secondary result `threads` (the most
+platform threads the competitor added, see AddedThreads.java) with 2 x CPUs + 4.
 """
 import argparse
 import json
@@ -15,8 +18,10 @@ import platform
 import subprocess
 from html import escape
 
-# name, benchmark class, ours, [(baseline, target ratio, what the target says)], note
-CASES = [
+# name, benchmark class, ours, [(baseline, target ratio, what the target says)], note[, percentile]
+# The baseline is an impl of the same class, "@best" (the best other impl), "@ideal" (the blocking
+# mix's 400 x 0.5 ms / CPUs) or "@threads" (ours adds at most 2 x CPUs + 4 threads; ratio unused).
+BOUND_CASES = [
     ("Fan-out of tiny items, 2 producers", "FanOutBenchmark", "wq-bound",
      [("fjp", 1.0, ">= 1.0x ForkJoinPool"), ("tpe", 2.0, ">= 2x ThreadPoolExecutor")],
      "items/s; `wq-unbound` is `systemUnbound()`"),
@@ -40,6 +45,40 @@ CASES = [
     ("Queue-to-start latency, idle pool (p99)", "LatencyBenchmark", "wq-bound",
      [("fjp", 1.0, "p99 <= ForkJoinPool")], "us", "p0.99"),
 ]
+
+THREADS_TEXT = "adds <= 2 x CPUs + 4 threads"
+
+UNBOUND_CASES = [
+    ("Unbound fan-out of tiny items, 2 producers", "FanOutBenchmark", "wq-unbound",
+     [("fjp", 1.0, ">= 1.0x ForkJoinPool"), ("@threads", None, THREADS_TEXT)],
+     "items/s; `systemUnbound()`, platform workers"),
+    ("10,000 per-entity ordered workqueues", "PerEntitySerialBenchmark", "wq-ordered",
+     [("guava-sequential", 1.0, ">= 1.0x Guava SequentialExecutor"), ("@threads", None, THREADS_TEXT)],
+     "items/s; platform workers"),
+    ("10,000 per-entity ordered workqueues, virtual-thread mode", "PerEntitySerialBenchmark",
+     "wq-ordered-virtual", [("@threads", None, THREADS_TEXT)], "threads; `virtualUnboundWorkers(true)`"),
+    ("Blocking mix on `systemUnbound()`, platform workers, no hints", "BlockingMixBenchmark", "wq-unbound",
+     [("vthreads", 1.0, ">= 1.0x newVirtualThreadPerTaskExecutor")], "ms for the whole batch"),
+    ("Blocking mix on `systemUnbound()`, virtual-thread mode", "BlockingMixBenchmark", "wq-unbound-virtual",
+     [("vthreads", 1.0, ">= 1.0x plain virtual threads")], "ms for the whole batch"),
+    ("Pinned blockers (100 x sleep 5 ms in a class initialiser), virtual-thread mode",
+     "PinnedBlockersBenchmark", "wq-unbound-virtual",
+     [("vthreads", 1.0, ">= 1.0x plain virtual threads")], "ms until every short item finished"),
+    ("CPU hogs (16 x burn 20 ms), virtual-thread mode", "CpuHogsBenchmark", "wq-unbound-virtual",
+     [("vthreads", 1.0, ">= 1.0x plain virtual threads")], "ms until every short item finished"),
+]
+
+# heading, what it covers, cases
+GROUPS = [
+    ("Targets: bound workqueues, timers and queueing against the JDK's executors and Guava",
+     "The engine's hot paths (per-CPU pools, ordered workqueues, timers, queueing) against the"
+     " executors they replace.", BOUND_CASES),
+    ("Targets: unbound workqueues, their thread counts and the virtual-thread mode",
+     "`systemUnbound()` and ordered workqueues, with platform workers and with"
+     " `virtualUnboundWorkers(true)`, against `ForkJoinPool`, Guava and plain virtual threads.",
+     UNBOUND_CASES),
+]
+CASES = [c for _, _, cases in GROUPS for c in cases]
 
 
 def load(path):
@@ -119,46 +158,59 @@ def machine():
     return f"{os.cpu_count()} CPUs ({cpu}), {mem} RAM, {platform.system()} {platform.release()}"
 
 
-def evaluate(rows, cpus):
-    """One entry per (case, target): (case, target text, ours, base label, base value, ratio, target, unit)."""
+def thread_limit(cpus):
+    return 2 * cpus + 4
+
+
+def evaluate(cases, rows, cpus):
+    """One row per (case, target): (case, target text, ours, baseline, ratio, needed, met), formatted."""
     out = []
-    for case in CASES:
+    for case in cases:
         name, cls, ours_impl, targets, unit = case[:5]
         pct = case[5] if len(case) > 5 else None
         ours_r = rows.get((cls, ours_impl))
         for base, target, text in targets:
-            if ours_r is None:
-                out.append((name, text, None, base, None, None, target, unit))
+            if base == "@threads":
+                limit = thread_limit(cpus)
+                n = None if ours_r is None else max_threads(ours_r)
+                met = "not run" if n is None else ("yes" if n <= limit else "**no**")
+                out.append((name, text, "-" if n is None else f"{n:.0f} threads",
+                            f"limit: 2 x {cpus} CPUs + 4", "-", f"<= {limit}", met))
                 continue
-            hib = higher_is_better(ours_r)
-            ours_v = metric(ours_r, pct)
-            if base == "@best":
-                cands = [(impl, metric(r, pct)) for (c, impl), r in rows.items() if c == cls and impl != ours_impl]
-                if not cands:
-                    out.append((name, text, ours_v, base, None, None, target, unit))
-                    continue
-                impl, base_v = (max if hib else min)(cands, key=lambda t: t[1])
-                label = f"best baseline ({impl})"
+            ours_v = None if ours_r is None else metric(ours_r, pct)
+            base_v, label = None, {"@best": "best baseline", "@ideal": "ideal"}.get(base, base)
+            if ours_r is None:
+                pass
+            elif base == "@best":
+                cands = [(impl, metric(r, pct)) for (c, impl), r in rows.items()
+                         if c == cls and impl != ours_impl]
+                if cands:
+                    impl, base_v = (max if higher_is_better(ours_r) else min)(cands, key=lambda t: t[1])
+                    label = f"best baseline ({impl})"
             elif base == "@ideal":
                 base_v = 400 * 0.5 / cpus
                 label = "ideal"
             else:
                 base_r = rows.get((cls, base))
                 base_v = None if base_r is None else metric(base_r, pct)
-                label = base
-            out.append((name, text, ours_v, label, base_v, ratio(ours_v, base_v, hib), target, unit))
+            rt = None if ours_r is None else ratio(ours_v, base_v, higher_is_better(ours_r))
+            met = "not run" if rt is None else ("yes" if rt >= target * 0.9999 else "**no**")
+            out.append((name, text, fmt(ours_v), f"{label}: {fmt(base_v)}",
+                        "-" if rt is None else f"{rt:.2f}x", f"{target:.2f}x", met))
     return out
 
 
 def svg_chart(rows, path, smoke):
     """Horizontal bars: each competitor's performance relative to ours (ours = 1, higher = better)."""
     groups = []
+    charted = set()
     for case in CASES:
         name, cls, ours_impl = case[:3]
         pct = case[5] if len(case) > 5 else None
         ours_r = rows.get((cls, ours_impl))
-        if ours_r is None:
-            continue
+        if ours_r is None or (cls, pct) in charted:
+            continue  # one group per benchmark (and percentile): its first case's ours is the 1.0 line
+        charted.add((cls, pct))
         hib = higher_is_better(ours_r)
         ours_v = metric(ours_r, pct)
         bars = []
@@ -205,9 +257,11 @@ def main():
     ap.add_argument("--smoke", action="store_true", help="label everything as a smoke run")
     ap.add_argument("--notes", default="bench/NOTES.md",
                     help="hand-written analysis of the missed targets, appended to a measurement page")
+    ap.add_argument("--cpus", type=int, default=os.cpu_count() or 1,
+                    help="CPUs of the machine that ran the benchmarks (ideal and thread limits); default: this one")
     a = ap.parse_args()
     runs, rows = load(a.json)
-    cpus = os.cpu_count() or 1
+    cpus = a.cpus
     first = runs[0] if runs else {}
     svg_chart(rows, a.svg, a.smoke)
     L = []
@@ -229,29 +283,29 @@ def main():
     L.append(f"| JMH | {first.get('jmhVersion', '?')}, forks {first.get('forks', '?')} |")
     L.append(f"| command | `{a.command}` |")
     L.append("")
-    L.append("## Targets (issue #5)")
-    L.append("")
     L.append("Ratio = times better than the baseline (ours / baseline for throughput, baseline / ours for")
-    L.append("times), same run, same machine.")
+    L.append("times), same run, same machine. A thread target counts the platform threads the competitor")
+    L.append(f"added (the most seen after any batch of the run) against 2 x {cpus} CPUs + 4.")
     L.append("")
-    L.append("| case | target | ours | baseline | ratio | needed | met |")
-    L.append("|---|---|---|---|---|---|---|")
-    for name, text, ov, bl, bv, rt, tg, unit in evaluate(rows, cpus):
-        met = "not run" if rt is None else ("yes" if rt >= tg * 0.9999 else "**no**")
-        L.append(f"| {name} | {text} | {fmt(ov)} | {bl}: {fmt(bv)} | {'-' if rt is None else f'{rt:.2f}x'} "
-                 f"| {tg:.2f}x | {met} |")
-    threads = [(impl, max_threads(r)) for (c, impl), r in sorted(rows.items())
-               if c == "PerEntitySerialBenchmark" and max_threads(r) is not None]
-    if threads:
+    for heading, about, cases in GROUPS:
+        L.append(f"## {heading}")
         L.append("")
-        L.append(f"Per-entity case, most threads each competitor added (target for ours: <= 2 x {cpus} CPUs + a few): "
-                 + ", ".join(f"{impl} {n:.0f}" for impl, n in threads) + ".")
-        L.append("![relative performance](benchmarks.svg)")
+        L.append(about)
+        L.append("")
+        L.append("| case | target | ours | baseline | ratio | needed | met |")
+        L.append("|---|---|---|---|---|---|---|")
+        for row in evaluate(cases, rows, cpus):
+            L.append("| " + " | ".join(row) + " |")
+        L.append("")
+    L.append("![relative performance](benchmarks.svg)")
     L.append("")
     L.append("## All results")
     L.append("")
-    L.append("| benchmark | impl | score | error | unit | alloc B/op | p50 | p99 |")
-    L.append("|---|---|---|---|---|---|---|---|")
+    L.append("`threads`: the most platform threads the competitor had running above the JVM's count before it")
+    L.append("was built, sampled after every batch (for virtual threads: the carriers of the JDK's scheduler).")
+    L.append("")
+    L.append("| benchmark | impl | score | error | unit | alloc B/op | threads | p50 | p99 |")
+    L.append("|---|---|---|---|---|---|---|---|---|")
     for r in runs:
         cls = r["benchmark"].split(".")[-2]
         pm = r["primaryMetric"]
@@ -263,9 +317,10 @@ def main():
         except (TypeError, ValueError):
             err = "-"
         al = alloc(r)
+        th = max_threads(r)
         L.append(f"| {cls} | {r.get('params', {}).get('impl', '-')} | {fmt(pm['score'])} | {err} | {pm['scoreUnit']} "
-                 f"| {'-' if al is None else f'{al:.1f}'} | {fmt(p.get('50.0')) if lat else '-'} "
-                 f"| {fmt(p.get('99.0')) if lat else '-'} |")
+                 f"| {'-' if al is None else f'{al:.1f}'} | {'-' if th is None else f'{th:.0f}'} "
+                 f"| {fmt(p.get('50.0')) if lat else '-'} | {fmt(p.get('99.0')) if lat else '-'} |")
     L.append("")
     L.append("Allocation (issue #5): steady-state queue + execute on a bound workqueue (`FanOutBenchmark`")
     L.append("`wq-bound`) and arm + cancel of a `DelayedWork` (`TimersBenchmark` `wq-delayed`) should show")

@@ -7,31 +7,59 @@
 #                           that everything runs; writes target/bench-quick/ instead of docs/, and
 #                           the page says it is not a measurement
 #   any further arguments go to JMH, e.g. a benchmark regex: bench/run.sh --quick Timers
+#   bench/run.sh --only-report [--quick]
+#                           runs nothing: writes the page again from the JSON of the last run
+#                           (target/jmh.json, or target/bench-quick/jmh.json with --quick), e.g.
+#                           after editing bench/report.py or bench/NOTES.md
 #
 # Needs JDK 21+ (JAVA_HOME) and python3 (standard library only).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 quick=false
-if [ "${1:-}" = "--quick" ]; then quick=true; shift; fi
+only_report=false
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) quick=true; shift ;;
+    --only-report) only_report=true; shift ;;
+    *) break ;;
+  esac
+done
 java="${JAVA_HOME:+$JAVA_HOME/bin/}java"
-
-mvn -B -ntp -q -DskipTests -pl jworkqueue-benchmarks -am package
 jar=jworkqueue-benchmarks/target/benchmarks.jar
 
 if $quick; then
   outdir=target/bench-quick
+  json=target/bench-quick/jmh.json
   jmh_args=(-f 1 -wi 1 -i 2 -w 1s -r 1s -prof gc)
 else
   outdir=docs
+  json=target/jmh.json
   jmh_args=(-f 1 -prof gc)
 fi
-mkdir -p "$outdir" target
-json=target/jmh.json
-cmd="java -jar $jar ${jmh_args[*]} $* -rf json -rff $json"
-echo "bench: $cmd"
-"$java" -jar "$jar" "${jmh_args[@]}" "$@" -rf json -rff "$json" | tee target/jmh.txt
+# The command of the run that wrote $json, for the page.
+cmdfile="${json%.json}.command"
 
+if $only_report; then
+  if [ $# -gt 0 ]; then
+    echo "bench: --only-report runs nothing, so it takes no JMH arguments: $*" >&2
+    exit 2
+  fi
+  if [ ! -f "$json" ]; then
+    echo "bench: no $json to report from; run bench/run.sh$($quick && echo ' --quick') first" >&2
+    exit 1
+  fi
+  cmd=$(cat "$cmdfile" 2>/dev/null || echo "java -jar $jar (command not recorded)")
+else
+  mvn -B -ntp -q -DskipTests -pl jworkqueue-benchmarks -am package
+  mkdir -p "$(dirname "$json")"
+  cmd="java -jar $jar ${jmh_args[*]} $* -rf json -rff $json"
+  echo "bench: $cmd"
+  "$java" -jar "$jar" "${jmh_args[@]}" "$@" -rf json -rff "$json" | tee "${json%.json}.txt"
+  echo "$cmd" > "$cmdfile"
+fi
+
+mkdir -p "$outdir"
 python3 bench/report.py --json "$json" --out "$outdir/BENCHMARKS.md" --svg "$outdir/benchmarks.svg" \
   --command "$cmd" $($quick && echo --smoke)
 echo "bench: wrote $outdir/BENCHMARKS.md and $outdir/benchmarks.svg"
