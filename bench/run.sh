@@ -12,7 +12,8 @@
 #                           (target/jmh.json, or target/bench-quick/jmh.json with --quick), e.g.
 #                           after editing bench/report.py or bench/NOTES.md
 #
-# Needs JDK 21+ (JAVA_HOME) and python3 (standard library only).
+# Needs JDK 21+ (JAVA_HOME) and python3 (standard library only). bench/test_report.py tests the
+# page's generator; run.sh runs it first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,6 +28,13 @@ while [ $# -gt 0 ]; do
 done
 java="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 jar=jworkqueue-benchmarks/target/benchmarks.jar
+
+# The page's generator is checked first, so a long run never ends without its page.
+if ! tests=$(python3 bench/test_report.py 2>&1); then
+  echo "$tests" >&2
+  echo "bench: bench/report.py fails its tests (bench/test_report.py)" >&2
+  exit 1
+fi
 
 if $quick; then
   outdir=target/bench-quick
