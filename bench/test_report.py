@@ -83,6 +83,14 @@ class ReportTest(unittest.TestCase):
         r = row(page, case, ">= 1.0x plain virtual threads")
         self.assertEqual((r[4], r[6]), ("5.00x", "yes"))
 
+    def test_bestBaseline_leavesOutOurOtherModes(self):
+        page = table([run("PerEntitySerialBenchmark", "wq-ordered", 2e6),
+                      run("PerEntitySerialBenchmark", "wq-ordered-virtual", 9e6),
+                      run("PerEntitySerialBenchmark", "guava-sequential", 4e6),
+                      run("PerEntitySerialBenchmark", "kotlin-limited", 3e6)])
+        r = row(page, "10,000 per-entity serial queues", ">= 1x the best baseline")
+        self.assertEqual((r[3], r[4]), ("best baseline (guava-sequential): 4.00 M", "0.50x"))
+
     def test_missingRows_areNotRun(self):
         page = table([run("FanOutBenchmark", "fjp", 2e6)])
         self.assertEqual(row(page, UNBOUND_FANOUT, ">= 1.0x ForkJoinPool")[6], "not run")
