@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Turns the JMH JSON of the benchmark suite into docs/BENCHMARKS.md and an SVG bar chart.
 
-Usage: bench/report.py --json target/jmh.json --out docs/BENCHMARKS.md --svg docs/benchmarks.svg
+Usage: bench/report.py --json target/jmh.json [--json rerun.json] --out docs/BENCHMARKS.md --svg docs/benchmarks.svg
                        --command "java -jar ..." [--smoke]
 
 Standard library only. Every ratio is "times better than the baseline" (higher is better):
@@ -81,9 +81,15 @@ GROUPS = [
 CASES = [c for _, _, cases in GROUPS for c in cases]
 
 
-def load(path):
-    with open(path) as f:
-        runs = json.load(f)
+def load(paths):
+    """The rows of one or more JMH JSON files; a later file's row replaces an earlier one of the same
+    benchmark, impl and mode (so a case re-run on its own can be merged into a full run)."""
+    merged = {}
+    for path in paths:
+        with open(path) as f:
+            for r in json.load(f):
+                merged[(r["benchmark"], r.get("params", {}).get("impl", "-"), r["mode"])] = r
+    runs = list(merged.values())
     rows = {}
     for r in runs:
         cls = r["benchmark"].split(".")[-2]
@@ -250,7 +256,8 @@ def svg_chart(rows, path, smoke):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--json", required=True)
+    ap.add_argument("--json", required=True, action="append",
+                    help="JMH JSON; repeat it to merge runs, a later file's rows replacing an earlier one's")
     ap.add_argument("--out", required=True)
     ap.add_argument("--svg", required=True)
     ap.add_argument("--command", default="bench/run.sh")

@@ -7,10 +7,12 @@
 #                           that everything runs; writes target/bench-quick/ instead of docs/, and
 #                           the page says it is not a measurement
 #   any further arguments go to JMH, e.g. a benchmark regex: bench/run.sh --quick Timers
-#   bench/run.sh --only-report [--quick]
+#   bench/run.sh --only-report [--quick] [more.json ...]
 #                           runs nothing: writes the page again from the JSON of the last run
 #                           (target/jmh.json, or target/bench-quick/jmh.json with --quick), e.g.
-#                           after editing bench/report.py or bench/NOTES.md
+#                           after editing bench/report.py or bench/NOTES.md; further JSON files
+#                           (a case re-run with java -jar ... -rf json -rff target/rerun.json)
+#                           replace that run's rows for the benchmarks they hold
 #
 # Needs JDK 21+ (JAVA_HOME) and python3 (standard library only). bench/test_report.py tests the
 # page's generator; run.sh runs it first.
@@ -48,16 +50,19 @@ fi
 # The command of the run that wrote $json, for the page.
 cmdfile="${json%.json}.command"
 
+jsons=(--json "$json")
 if $only_report; then
-  if [ $# -gt 0 ]; then
-    echo "bench: --only-report runs nothing, so it takes no JMH arguments: $*" >&2
-    exit 2
-  fi
-  if [ ! -f "$json" ]; then
-    echo "bench: no $json to report from; run bench/run.sh$($quick && echo ' --quick') first" >&2
-    exit 1
-  fi
+  for f in "$json" "$@"; do
+    if [ ! -f "$f" ]; then
+      echo "bench: no JSON file $f to report from (the last run's is $json: run bench/run.sh$($quick && echo ' --quick') first)" >&2
+      exit 1
+    fi
+  done
   cmd=$(cat "$cmdfile" 2>/dev/null || echo "java -jar $jar (command not recorded)")
+  for f in "$@"; do
+    jsons+=(--json "$f")
+    cmd="$cmd; then the rows of $f, a later run"
+  done
 else
   mvn -B -ntp -q -DskipTests -pl jworkqueue-benchmarks -am package
   mkdir -p "$(dirname "$json")"
@@ -68,6 +73,6 @@ else
 fi
 
 mkdir -p "$outdir"
-python3 bench/report.py --json "$json" --out "$outdir/BENCHMARKS.md" --svg "$outdir/benchmarks.svg" \
+python3 bench/report.py "${jsons[@]}" --out "$outdir/BENCHMARKS.md" --svg "$outdir/benchmarks.svg" \
   --command "$cmd" $($quick && echo --smoke)
 echo "bench: wrote $outdir/BENCHMARKS.md and $outdir/benchmarks.svg"

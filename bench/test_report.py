@@ -22,15 +22,17 @@ def run(cls, impl, score, mode="thrpt", threads=None):
     return r
 
 
-def table(runs, cpus=2):
-    """The page report.py writes for these rows, as text."""
+def table(runs, cpus=2, rerun=None):
+    """The page report.py writes for these rows (and those of a second JSON file, rerun), as text."""
     with tempfile.TemporaryDirectory() as d:
-        path = os.path.join(d, "jmh.json")
-        with open(path, "w") as f:
-            json.dump(runs, f)
+        files = []
+        for i, rs in enumerate([runs] + ([rerun] if rerun is not None else [])):
+            files += ["--json", os.path.join(d, f"jmh{i}.json")]
+            with open(files[-1], "w") as f:
+                json.dump(rs, f)
         out = os.path.join(d, "B.md")
         argv = sys.argv
-        sys.argv = ["report.py", "--json", path, "--out", out, "--svg", os.path.join(d, "b.svg"),
+        sys.argv = ["report.py", *files, "--out", out, "--svg", os.path.join(d, "b.svg"),
                     "--cpus", str(cpus), "--notes", ""]
         try:
             report.main()
@@ -102,6 +104,12 @@ class ReportTest(unittest.TestCase):
         for heading, _, _ in report.GROUPS:
             self.assertIn(f"## {heading}", headings)
         self.assertFalse([h for h in headings if "issue" in h.lower() or "#5" in h or "#12" in h], headings)
+
+    def test_secondJson_replacesTheRowsItReran(self):
+        page = table([run("FanOutBenchmark", "wq-unbound", 1e6), run("FanOutBenchmark", "fjp", 2e6)],
+                     rerun=[run("FanOutBenchmark", "wq-unbound", 4e6)])
+        self.assertEqual(row(page, UNBOUND_FANOUT, ">= 1.0x ForkJoinPool")[4], "2.00x")
+        self.assertEqual(len([l for l in page.splitlines() if l.startswith("| FanOutBenchmark | wq-unbound |")]), 1)
 
     def test_allResults_showThreadsColumn(self):
         page = table([run("BlockingMixBenchmark", "wq-unbound", 120, mode="ss", threads=[30, 41])])
