@@ -18,7 +18,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * Follows {@code kernel/workqueue.c} and {@code Documentation/core-api/workqueue.rst}.
  *
  * <p><b>Pools.</b> Each CPU of a runtime has two bound pools (normal and highpri) shared by all
- * bound workqueues; unbound workqueues share the unbound pools. A pool owns no policy: the
+ * bound workqueues; unbound workqueues share the unbound pools of equal resolved attributes
+ * ({@link PoolAttrs}), one per pod. A pool owns no policy: the
  * workqueues' {@link PoolWorkqueue}s decide which items are active, and only active items are
  * on {@link #worklist}.
  *
@@ -28,9 +29,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link #mayStartWorking()}, {@link #keepWorking()}, {@link #needToCreateWorker()}. A bound
  * pool therefore runs one non-blocked item at a time per CPU; when a worker blocks (it calls
  * {@code WorkqueueRuntime.blocking}, or waits inside a flush or cancelSync) nrRunning drops and
- * the most recently idled worker is woken ({@link #kick()}), counted as a cm_wakeup. Unbound
- * workers are always NOT_RUNNING, so every start wakes another idle worker and execution is
- * bounded only by max_active.
+ * the most recently idled worker is woken ({@link #kick()}), counted as a cm_wakeup. An unbound
+ * pool (one per pod and attributes) is managed the same way with a larger {@link #target}, its
+ * pod's CPU count: up to that many counted workers run at once (a departure from the kernel,
+ * docs/DESIGN.md, Unbound pools).
  *
  * <p><b>Idle list and manager.</b> Idle workers sit on a LIFO list. A worker starts processing
  * only while another idle worker exists, so there is always someone to wake; otherwise it first

@@ -19,7 +19,9 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A workqueue, the kernel's {@code workqueue_struct}: flags, max_active, one {@link PoolWorkqueue}
- * per CPU (bound) or a single one (unbound, ordered), and the flush machinery.
+ * per CPU (bound), per pod (unbound; max_active shared through an {@link ActiveBudget}) or a
+ * single one (ordered), the pwqs replaced by {@code applyAttrs} until they drain, and the flush
+ * machinery.
  *
  * <h2>Flush colours</h2>
  * Every queued item is tagged with its pwq's current <em>work colour</em> (16 colours) and
