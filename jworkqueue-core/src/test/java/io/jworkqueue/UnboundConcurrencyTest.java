@@ -108,6 +108,25 @@ class UnboundConcurrencyTest {
     }
 
     @Test
+    void maxActive_acrossApplyAttrs_oldAndNewPwqsShareIt() throws Exception {
+        try (WorkqueueRuntime rt = modelled(2, Topology.model(1, 2, 1), AffinityScope.CPU)) {
+            Workqueue wq = unbound(rt, "cm_swap", 2);
+            Blocker a = startBlocker(wq);
+            Blocker b = startBlocker(wq);
+            wq.applyAttrs(WorkqueueAttrs.builder().affinityScope(AffinityScope.SYSTEM).build());
+            CountDownLatch third = new CountDownLatch(1);
+            assertTrue(wq.queue(new Work(self -> third.countDown())));
+            WorkqueueInfo info = wq.info();
+            assertEquals(2, info.getNrActive(), "the old pwqs hold both slots: " + info);
+            assertEquals(1, info.getNrInactive(), "the item on the new pwq waits: " + info);
+            a.release();
+            await(third, "the waiting item once a slot of an old pwq came back");
+            b.release();
+            wq.flush();
+        }
+    }
+
+    @Test
     void blockingItem_onAnUnboundPod_letsOthersStart() throws Exception {
         try (WorkqueueRuntime rt = modelled(1, Topology.flat(1), AffinityScope.CACHE)) {
             Workqueue wq = unbound(rt, "cm_block", 0);

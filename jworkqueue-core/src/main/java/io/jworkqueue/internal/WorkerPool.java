@@ -1275,7 +1275,7 @@ final class WorkerPool extends PoolRunningPadAfter {
 
     /** @return the pool's CPUs as a Linux CPU list: its CPU if bound, its pod if unbound */
     String cpuList() {
-        return isUnbound() ? Names.cpuList(attrs.podCpus()) : String.valueOf(cpu);
+        return !isUnbound() ? String.valueOf(cpu) : attrs == null ? "" : Names.cpuList(attrs.podCpus());
     }
 
     /**

@@ -277,6 +277,7 @@ public final class WorkqueueImpl implements Workqueue {
             first = pwqs.length > 0 ? pwqs[0] : null;
         }
         if (budget != null) {
+            budget.unregister(p); // a stale registration would keep every release off its fast path
             budget.releaseAll(p);
         }
         runtime.putUnboundPool(p.pool);
