@@ -8,7 +8,8 @@ import javax.management.ConstructorParameters;
  * same item names, by the {@code Pools} attribute of {@link WorkqueueRuntimeMXBean}.
  *
  * <p>Pool ids: the bound pools of CPU {@code c} are {@code 2c} (normal) and {@code 2c + 1}
- * (highpri); the unbound pools follow, normal then highpri. Each snapshot is taken under the
+ * (highpri); unbound pools, one per pod and set of attributes, are numbered from {@code 2 x cpus}
+ * on as they are created (ids are not reused). Each snapshot is taken under the
  * pool's lock, so its fields are consistent with each other.
  */
 public final class PoolInfo {
@@ -24,6 +25,7 @@ public final class PoolInfo {
     private final int pending;
     private final long oldestWaitMillis;
     private final boolean manager;
+    private final String cpus;
 
     /**
      * Creates a snapshot; used by the runtime and by the JMX framework.
@@ -45,6 +47,33 @@ public final class PoolInfo {
             "pending", "oldestWaitMillis", "manager"})
     public PoolInfo(int id, int cpu, boolean unbound, boolean highpri, int nice, String flags, int workers,
             int idle, int nrRunning, int pending, long oldestWaitMillis, boolean manager) {
+        this(id, cpu, unbound, highpri, nice, flags, workers, idle, nrRunning, pending, oldestWaitMillis, manager,
+                cpu >= 0 ? String.valueOf(cpu) : "");
+    }
+
+    /**
+     * Creates a snapshot with the pool's CPUs; used by the runtime and by the JMX framework.
+     *
+     * @param id the pool id
+     * @param cpu the CPU of a bound pool, -1 for an unbound pool
+     * @param unbound whether the pool is unbound
+     * @param highpri whether it is a high-priority pool
+     * @param nice the nice value of its workers: 0 or -20 (highpri) for a bound pool, the
+     *     workqueue attributes' for an unbound one (-20 if highpri)
+     * @param flags the kernel's pool flags: {@code "0x0"} bound, {@code "0x4"} unbound ({@code POOL_DISASSOCIATED})
+     * @param workers worker threads
+     * @param idle idle workers
+     * @param nrRunning workers counted as running ({@code nr_running})
+     * @param pending items on the worklist, waiting for a worker
+     * @param oldestWaitMillis how long the worklist has waited without an item starting; 0 if empty
+     * @param manager whether a worker is currently managing (creating workers)
+     * @param cpus the pool's runtime CPUs as a Linux CPU list: the CPU of a bound pool, the pod of
+     *     an unbound one ({@code "0-3"})
+     */
+    @ConstructorParameters({"id", "cpu", "unbound", "highpri", "nice", "flags", "workers", "idle", "nrRunning",
+            "pending", "oldestWaitMillis", "manager", "cpus"})
+    public PoolInfo(int id, int cpu, boolean unbound, boolean highpri, int nice, String flags, int workers,
+            int idle, int nrRunning, int pending, long oldestWaitMillis, boolean manager, String cpus) {
         this.id = id;
         this.cpu = cpu;
         this.unbound = unbound;
@@ -57,6 +86,7 @@ public final class PoolInfo {
         this.pending = pending;
         this.oldestWaitMillis = oldestWaitMillis;
         this.manager = manager;
+        this.cpus = cpus;
     }
 
     /** @return the pool id */
@@ -67,7 +97,7 @@ public final class PoolInfo {
     public boolean isUnbound() { return unbound; }
     /** @return true for a high-priority pool */
     public boolean isHighpri() { return highpri; }
-    /** @return 0, or -20 for a high-priority pool (the kernel's nice value) */
+    /** @return the workers' nice value: -20 for a high-priority pool, else 0 or the unbound workqueue attributes' */
     public int getNice() { return nice; }
     /** @return {@code "0x0"} for a bound pool, {@code "0x4"} for an unbound one */
     public String getFlags() { return flags; }
@@ -81,12 +111,14 @@ public final class PoolInfo {
     public int getPending() { return pending; }
     /** @return how long the worklist has waited without an item starting, 0 if it is empty */
     public long getOldestWaitMillis() { return oldestWaitMillis; }
+    /** @return the pool's runtime CPUs as a Linux CPU list: a bound pool's CPU, an unbound pool's pod */
+    public String getCpus() { return cpus; }
     /** @return true while a worker manages the pool (creates a worker) */
     public boolean isManager() { return manager; }
 
     @Override
     public String toString() {
-        return "PoolInfo[" + id + (unbound ? " unbound" : " cpu=" + cpu) + " flags=" + flags + " nice=" + nice
+        return "PoolInfo[" + id + (unbound ? " unbound cpus=" + cpus : " cpu=" + cpu) + " flags=" + flags + " nice=" + nice
                 + " workers=" + workers + " idle=" + idle + " nrRunning=" + nrRunning + " pending=" + pending
                 + " oldestWaitMillis=" + oldestWaitMillis + (manager ? " manager" : "") + "]";
     }

@@ -52,7 +52,9 @@ public final class WorkqueueInfo {
      * @param maydays maydays sent to the rescuer
      * @param rescued items run by the rescuer
      * @param rescuer the rescuer thread's name, empty if it has none
-     * @param pools for each CPU, the id of the pool serving it; one id for an unbound workqueue
+     * @param pools for each CPU, the id of the pool serving it; for an unbound workqueue the pool of
+     *     each of its pwqs (one per pod, oldest first: pwqs replaced by {@code applyAttrs} stay
+     *     until they drain)
      */
     @ConstructorParameters({"name", "flags", "maxActive", "unbound", "ordered", "nrActive", "nrInactive",
             "started", "completed", "cpuTimeNanos", "cpuIntensive", "cmWakeups", "repatriated", "maydays",
@@ -111,7 +113,7 @@ public final class WorkqueueInfo {
     public long getRescued() { return rescued; }
     /** @return the rescuer thread's name ({@code kworker/R-<name>}), empty if it has none */
     public String getRescuer() { return rescuer; }
-    /** @return for each CPU the id of the pool serving it; a single id for an unbound workqueue */
+    /** @return for each CPU the id of the pool serving it; for an unbound workqueue the pool of each linked pwq, one per pod, oldest first (pwqs replaced by applyAttrs stay until they drain) */
     public int[] getPools() { return pools.clone(); }
 
     /** @return the counters as a {@link WorkqueueStats} */

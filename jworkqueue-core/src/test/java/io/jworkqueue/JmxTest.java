@@ -147,22 +147,23 @@ class JmxTest {
             try {
                 assertTrue(started.await(WAIT_S, TimeUnit.SECONDS));
                 CompositeData[] pools = (CompositeData[]) SERVER.getAttribute(runtimeName("jmx-pools"), "Pools");
-                assertEquals(6, pools.length);
+                assertEquals(5, pools.length, "2 bound pools per CPU, one unbound pool (one pod) for the system workqueues");
                 CompositeType type = pools[0].getCompositeType();
                 assertEquals(new TreeSet<>(List.of("id", "cpu", "unbound", "highpri", "nice", "flags", "workers",
-                        "idle", "nrRunning", "pending", "oldestWaitMillis", "manager")), new TreeSet<>(type.keySet()));
+                        "idle", "nrRunning", "pending", "oldestWaitMillis", "manager", "cpus")), new TreeSet<>(type.keySet()));
                 assertType(type, SimpleType.INTEGER, "id", "cpu", "nice", "workers", "idle", "nrRunning", "pending");
                 assertType(type, SimpleType.BOOLEAN, "unbound", "highpri", "manager");
-                assertType(type, SimpleType.STRING, "flags");
+                assertType(type, SimpleType.STRING, "flags", "cpus");
                 assertType(type, SimpleType.LONG, "oldestWaitMillis");
-                for (int id = 0; id < 6; id++) {
+                for (int id = 0; id < 5; id++) {
                     CompositeData p = pools[id];
                     assertEquals(id, p.get("id"));
                     assertEquals(id < 4 ? id / 2 : -1, p.get("cpu"));
                     assertEquals(id >= 4, p.get("unbound"));
-                    assertEquals(id % 2 == 1, p.get("highpri"));
-                    assertEquals(id % 2 == 1 ? -20 : 0, p.get("nice"));
+                    assertEquals(id < 4 && id % 2 == 1, p.get("highpri"));
+                    assertEquals(id < 4 && id % 2 == 1 ? -20 : 0, p.get("nice"));
                     assertEquals(id >= 4 ? "0x4" : "0x0", p.get("flags"));
+                    assertEquals(id >= 4 ? "0-1" : String.valueOf(id / 2), p.get("cpus"));
                 }
                 CompositeData busy = pools[2]; // cpu 1, normal
                 assertTrue((Integer) busy.get("workers") >= 1);
@@ -174,7 +175,7 @@ class JmxTest {
             }
             wq.flush();
             List<PoolInfo> infos = rt.poolInfos();
-            assertEquals(6, infos.size());
+            assertEquals(5, infos.size());
             assertEquals(0, infos.get(2).getNrRunning());
         }
     }

@@ -3,7 +3,7 @@ package io.jworkqueue.internal;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Watches running workers of bound pools for sleeping and CPU hogging, standing in for the
+ * Watches running workers of bound and unbound pools for sleeping and CPU hogging, standing in for the
  * kernel's scheduler hooks ({@code wq_worker_sleeping}, {@code wq_worker_running},
  * {@code wq_worker_tick}), which the JVM does not have.
  *
@@ -19,16 +19,14 @@ final class ConcurrencyMonitor implements Runnable {
     static final long SAMPLE_NANOS = 500_000L;
 
     private final RuntimeCore runtime;
-    private final WorkerPool[] pools;
     private final Object startLock = new Object();
     private Thread thread; // startLock
     /** True while the thread samples; false once it decided to park. */
     private volatile boolean active;
     private volatile boolean stopped;
 
-    ConcurrencyMonitor(RuntimeCore runtime, WorkerPool[] boundPools) {
+    ConcurrencyMonitor(RuntimeCore runtime) {
         this.runtime = runtime;
-        this.pools = boundPools;
     }
 
     /**
@@ -114,7 +112,10 @@ final class ConcurrencyMonitor implements Runnable {
 
     private boolean sampleAll(long thresh) {
         boolean needed = false;
-        for (WorkerPool p : pools) {
+        for (WorkerPool p : runtime.boundPools()) {
+            needed |= p.sample(thresh);
+        }
+        for (WorkerPool p : runtime.unboundPools()) { // the live ones, read each round
             needed |= p.sample(thresh);
         }
         return needed;

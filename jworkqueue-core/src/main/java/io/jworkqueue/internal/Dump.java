@@ -34,8 +34,7 @@ final class Dump {
     }
 
     static String poolAttrs(WorkerPool p) {
-        return "cpus=" + (p.isUnbound() ? "0-" + (p.runtime.cpus() - 1) : String.valueOf(p.cpu))
-                + " flags=0x" + (p.isUnbound() ? "4" : "0") + " nice=" + (p.highpri ? "-20" : "0");
+        return "cpus=" + p.cpuList() + " flags=0x" + (p.isUnbound() ? "4" : "0") + " nice=" + p.nice;
     }
 
     /** {@code show_all_workqueues}. */

@@ -74,4 +74,19 @@ public final class Names {
         }
         return sb.append(cut ? "...'" : "'").toString();
     }
+
+    /** Renders a set of CPUs as a Linux CPU list, ranges joined ({@code 0-3,6}); empty if none. */
+    static String cpuList(java.util.BitSet cpus) {
+        StringBuilder out = new StringBuilder();
+        int from = cpus.nextSetBit(0);
+        while (from >= 0) {
+            int to = cpus.nextClearBit(from); // exclusive
+            out.append(out.length() == 0 ? "" : ",").append(from);
+            if (to - from > 1) {
+                out.append('-').append(to - 1);
+            }
+            from = cpus.nextSetBit(to);
+        }
+        return out.toString();
+    }
 }

@@ -2,6 +2,7 @@ package io.jworkqueue.internal;
 
 import io.jworkqueue.Work;
 import io.jworkqueue.internal.jfr.Jfr;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The link between one workqueue and one worker pool, the kernel's {@code pool_workqueue}:
@@ -23,6 +24,32 @@ final class PoolWorkqueue extends PwqLimitsPadAfter {
 
     final WorkerPool pool; // I: init-only
     final WorkqueueImpl wq; // I
+    /**
+     * I: the shared max_active budget of an unbound workqueue that is not ordered (its pwqs on
+     * several pods share max_active); null when {@link #limit} alone caps this pwq.
+     */
+    final ActiveBudget budget;
+    /**
+     * Slots of {@link #budget} this pwq holds but does not use; changed by CAS (another pwq may
+     * take them back, see {@link ActiveBudget}).
+     */
+    volatile int credit;
+    /** Whether this pwq waits for a slot of {@link #budget} ({@link ActiveBudget#take}). */
+    volatile boolean budgetWaiting;
+    /**
+     * L: replaced by {@code applyAttrs}: new items go elsewhere; released once empty
+     * ({@link WorkqueueImpl#pwqDrained}). Volatile for the workqueue's lock-free readers.
+     */
+    volatile boolean retired;
+    /** L: released: unlinked from the workqueue, its pool reference dropped; takes no more items. */
+    boolean released;
+    /**
+     * L: an ordered workqueue's new pwq waits (limit 0) until the pwqs before it have drained,
+     * so that FIFO holds across {@code applyAttrs} (the kernel's {@code pwq->plugged}).
+     */
+    boolean plugged;
+    /** Runs {@link #refresh()} under the pool lock from a thread that could not take it (lazily made). */
+    private InternalTimer refreshTimer;
 
     // L: pool lock. nrActive and limit (inherited from PwqLimits, on a cache line of their own,
     // away from the statistics the worker writes per item) are also read without it, by a
@@ -36,9 +63,20 @@ final class PoolWorkqueue extends PwqLimitsPadAfter {
     long started, completed, cpuTime, cpuIntensive, cmWakeup, repatriated, mayday, rescued;
 
     PoolWorkqueue(WorkerPool pool, WorkqueueImpl wq, int limit) {
+        this(pool, wq, limit, null, false);
+    }
+
+    PoolWorkqueue(WorkerPool pool, WorkqueueImpl wq, int limit, ActiveBudget budget, boolean plugged) {
         this.pool = pool;
         this.wq = wq;
-        this.limit = limit;
+        this.budget = budget;
+        this.plugged = plugged;
+        this.limit = plugged ? 0 : limit;
+    }
+
+    /** Whether one more item may become active: under the limit, and a budget slot taken if shared (L). */
+    private boolean mayActivate() {
+        return nrActive < limit && (budget == null || budget.take(this));
     }
 
     /**
@@ -53,7 +91,7 @@ final class PoolWorkqueue extends PwqLimitsPadAfter {
     void insertNew(Work work, boolean kick) { // L
         int color = workColor;
         nrInFlight[color]++;
-        if (inactive.isEmpty() && nrActive < limit) {
+        if (inactive.isEmpty() && mayActivate()) {
             nrActive++;
             if (pool.worklist.isEmpty()) {
                 pool.worklistFilling();
@@ -91,6 +129,9 @@ final class PoolWorkqueue extends PwqLimitsPadAfter {
         if ((f & INACTIVE) == 0) {
             return;
         }
+        if (budget != null) {
+            budget.takeForced(); // given back by the decNrInFlight that follows (unlink)
+        }
         nrActive++;
         moveToWorklist(work, f, kick);
     }
@@ -117,16 +158,70 @@ final class PoolWorkqueue extends PwqLimitsPadAfter {
 
     private void activateInactive(boolean kick) { // L
         Work w;
-        while (nrActive < limit && (w = inactive.first()) != null) {
-            activate(w, kick);
+        while ((w = inactive.first()) != null && mayActivate()) {
+            nrActive++;
+            moveToWorklist(w, Node.flags(w), kick);
         }
     }
 
     /** Recomputes the limit from the workqueue's max_active and the freezer, then activates. */
     void adjustLimit(int maxActive, boolean frozen) { // L
-        limit = frozen ? 0 : maxActive;
+        limit = frozen || plugged ? 0 : maxActive;
         pool.drainInbox(false); // after the write: see isSaturated
         activateInactive();
+    }
+
+    /**
+     * Looks again at what may have changed from outside this pool: unplugged, budget slots
+     * freed. Called under the pool lock ({@link #poke()}).
+     */
+    void refresh() { // L
+        if (budgetWaiting && budget != null) {
+            budget.unregister(this);
+        }
+        if (plugged && wq.isFirstPwq(this)) {
+            plugged = false; // the pwqs before it drained and were released
+        }
+        adjustLimit(wq.maxActive(), wq.frozenNow());
+    }
+
+    /**
+     * Runs {@link #refresh()} under this pwq's pool lock, from any thread that may hold another
+     * pool's lock: at once if it holds this one or can take it without waiting, else on the
+     * timer thread (pool locks are never waited for while another is held).
+     */
+    void poke() {
+        ReentrantLock l = pool.lock;
+        if (l.isHeldByCurrentThread()) {
+            refresh();
+        } else if (l.tryLock()) {
+            try {
+                refresh();
+            } finally {
+                l.unlock();
+            }
+        } else {
+            InternalTimer t;
+            synchronized (this) {
+                t = refreshTimer;
+                if (t == null) {
+                    t = refreshTimer = new InternalTimer(() -> {
+                        pool.lockPool();
+                        try {
+                            refresh();
+                        } finally {
+                            pool.lock.unlock();
+                        }
+                    });
+                }
+            }
+            wq.runtime.timers().rearm(t, 0);
+        }
+    }
+
+    /** Whether nothing of this pwq is active, waiting or in flight (L). */
+    boolean isIdle() {
+        return nrActive == 0 && inactive.isEmpty() && nrInFlightTotal() == 0;
     }
 
     /**
@@ -138,6 +233,50 @@ final class PoolWorkqueue extends PwqLimitsPadAfter {
      */
     boolean isSaturated() {
         return nrActive >= limit;
+    }
+
+    // ------------------------------------------------------------------ budget credit (CAS)
+
+    /** Takes one held slot; false if none. */
+    boolean takeCredit() {
+        int c;
+        while ((c = credit) > 0) {
+            if (CREDIT.compareAndSet(this, c, c - 1)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Adds {@code n} held slots. @return the new credit */
+    int addCredit(int n) {
+        return (int) CREDIT.getAndAdd(this, n) + n;
+    }
+
+    /** Takes every held slot. @return how many */
+    int drainCredit() {
+        return (int) CREDIT.getAndSet(this, 0);
+    }
+
+    /** Gives back what exceeds {@code keep}. @return how many were taken */
+    int trimCredit(int keep) {
+        int c;
+        while ((c = credit) > keep) {
+            if (CREDIT.compareAndSet(this, c, keep)) {
+                return c - keep;
+            }
+        }
+        return 0;
+    }
+
+    private static final java.lang.invoke.VarHandle CREDIT;
+
+    static {
+        try {
+            CREDIT = java.lang.invoke.MethodHandles.lookup().findVarHandle(PoolWorkqueue.class, "credit", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
     }
 
     /**
@@ -159,12 +298,27 @@ final class PoolWorkqueue extends PwqLimitsPadAfter {
                 // (after the decrement, see isSaturated). Otherwise no push relied on it.
                 pool.drainInbox(!byWorker);
             }
+            if (budget != null && (inactive.isEmpty() || nrActive >= limit)) {
+                budget.release(this); // the slot goes back (nobody here can use it)
+            } else if (budget != null) {
+                activateHandingSlot(!byWorker); // the oldest waiting item takes the slot at once
+            }
             activateInactive(!byWorker);
         }
         int color = flags & COLOR_MASK;
         if (color != NO_COLOR && --nrInFlight[color] == 0) {
             wq.colorDrained();
         }
+        if (retired && !released && isIdle() && !pool.holdsItemsOf(this)) {
+            wq.pwqDrained(this);
+        }
+    }
+
+    /** The slot just freed goes to the oldest inactive item without touching the budget (L). */
+    private void activateHandingSlot(boolean kick) {
+        Work next = inactive.first();
+        nrActive++;
+        moveToWorklist(next, Node.flags(next), kick);
     }
 
     boolean isCongested() { // L

@@ -8,6 +8,7 @@ import io.jworkqueue.WorkqueueFlag;
 import io.jworkqueue.WorkqueueRuntime;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
@@ -29,8 +30,19 @@ public final class RuntimeCore {
     private final int cpus; // I
     /** I: [cpu * 2 + highpri]. */
     private final WorkerPool[] bound;
-    /** I: [highpri]. */
-    private final WorkerPool[] unbound;
+    /**
+     * The unbound pools, one per distinct resolved attributes ({@link PoolAttrs}: nice, pod,
+     * cpumask, strict, highpri), shared by every workqueue whose pods resolve to them and
+     * refcounted by their pwqs ({@code unbound_pool_hash}). Guarded by {@link #poolTable} itself,
+     * a leaf lock.
+     */
+    private final java.util.Map<PoolAttrs, WorkerPool> poolTable = new java.util.HashMap<>();
+    /** poolTable: the id of the next unbound pool (ids are not reused). */
+    private int nextPoolId;
+    /** The live unbound pools, by id (replaced under poolTable). */
+    private volatile WorkerPool[] unbound = new WorkerPool[0];
+    /** poolTable: threads of retired unbound pools that may still be exiting, for close to wait for. */
+    private final List<Thread> exiting = new ArrayList<>();
     private final TimerWheel timers; // I
     private final ConcurrencyMonitor monitor; // I
     private final InternalTimer watchdogTimer = new InternalTimer(this::watchdogFired);
@@ -82,13 +94,10 @@ public final class RuntimeCore {
             bound[cpu * 2] = new WorkerPool(this, cpu * 2, cpu, false);
             bound[cpu * 2 + 1] = new WorkerPool(this, cpu * 2 + 1, cpu, true);
         }
-        this.unbound = new WorkerPool[] {
-            new WorkerPool(this, cpus * 2, -1, false),
-            new WorkerPool(this, cpus * 2 + 1, -1, true),
-        };
+        this.nextPoolId = cpus * 2;
         this.timers = new TimerWheel(config.clock(), WorkOps::timerExpired, "jworkqueue-timer",
                 t -> internalError("timer thread", t));
-        this.monitor = new ConcurrencyMonitor(this, bound);
+        this.monitor = new ConcurrencyMonitor(this);
         // Initialise the JFR guard now (it registers a recorder listener), not in the first queue call.
         io.jworkqueue.internal.jfr.Jfr.on();
     }
@@ -314,14 +323,102 @@ public final class RuntimeCore {
     }
 
     List<WorkerPool> allPools() {
-        List<WorkerPool> l = new ArrayList<>(bound.length + unbound.length);
+        WorkerPool[] ub = unbound;
+        List<WorkerPool> l = new ArrayList<>(bound.length + ub.length);
         for (WorkerPool p : bound) {
             l.add(p);
         }
-        for (WorkerPool p : unbound) {
+        for (WorkerPool p : ub) {
             l.add(p);
         }
         return l;
+    }
+
+    /** @return the bound pools (the array itself: do not modify) */
+    WorkerPool[] boundPools() {
+        return bound;
+    }
+
+    /** @return the live unbound pools, by id */
+    WorkerPool[] unboundPools() {
+        return unbound;
+    }
+
+    // ------------------------------------------------------------------ unbound pools
+
+    /**
+     * {@code wq_calc_pod_cpumask} for every CPU: the resolved pool attributes of the pod that
+     * serves it. The pods are the topology's for the scope ({@link io.jworkqueue.AffinityScope#DEFAULT}:
+     * the runtime's default), each intersected with the workqueue's cpumask; a pod left empty
+     * falls back to the whole cpumask, as in the kernel. An ordered workqueue has one pool over
+     * its cpumask (the kernel's {@code dfl_pwq}). CPUs of one pod share one (equal) key.
+     */
+    PoolAttrs[] resolvePools(io.jworkqueue.WorkqueueAttrs a, boolean highpri, boolean ordered) {
+        BitSet mask = a.cpus();
+        if (mask.isEmpty()) {
+            mask.set(0, cpus);
+        }
+        int nice = highpri ? io.jworkqueue.WorkqueueAttrs.MIN_NICE : a.nice();
+        PoolAttrs[] out = new PoolAttrs[cpus];
+        if (ordered) {
+            java.util.Arrays.fill(out, new PoolAttrs(nice, highpri, mask, mask, a.affinityStrict()));
+            return out;
+        }
+        io.jworkqueue.AffinityScope scope = a.affinityScope() == io.jworkqueue.AffinityScope.DEFAULT
+                ? config.defaultScope() : a.affinityScope();
+        List<BitSet> pods = config.topology().pods(scope);
+        int[] podOf = config.topology().podOfCpu(scope);
+        PoolAttrs[] perPod = new PoolAttrs[pods.size()];
+        for (int cpu = 0; cpu < cpus; cpu++) {
+            int p = podOf[cpu];
+            if (perPod[p] == null) {
+                BitSet pod = (BitSet) pods.get(p).clone();
+                pod.and(mask);
+                perPod[p] = new PoolAttrs(nice, highpri, pod.isEmpty() ? mask : pod, mask, a.affinityStrict());
+            }
+            out[cpu] = perPod[p];
+        }
+        return out;
+    }
+
+    /** {@code get_unbound_pool}: the pool for {@code attrs}, made if none exists; the caller holds a reference. */
+    WorkerPool getUnboundPool(PoolAttrs attrs) {
+        synchronized (poolTable) {
+            WorkerPool p = poolTable.get(attrs);
+            if (p == null) {
+                p = WorkerPool.unbound(this, nextPoolId++, attrs);
+                poolTable.put(attrs, p);
+                publishUnbound();
+            }
+            p.refs++;
+            return p;
+        }
+    }
+
+    /**
+     * {@code put_unbound_pool}: drops a reference; the last one retires the pool at once (its
+     * idle workers exit now, a busy one when its item returns; see DESIGN.md, Unbound pools).
+     * Only the pool's own lock may be held by the caller.
+     */
+    void putUnboundPool(WorkerPool pool) {
+        synchronized (poolTable) {
+            if (--pool.refs > 0) {
+                return;
+            }
+            poolTable.remove(pool.attrs);
+            publishUnbound();
+        }
+        List<Thread> threads = pool.retire();
+        synchronized (poolTable) {
+            exiting.removeIf(t -> !t.isAlive());
+            exiting.addAll(threads);
+        }
+    }
+
+    private void publishUnbound() { // poolTable held
+        WorkerPool[] a = poolTable.values().toArray(new WorkerPool[0]);
+        java.util.Arrays.sort(a, java.util.Comparator.comparingInt(p -> p.id));
+        unbound = a;
     }
 
     List<WorkqueueImpl> workqueueImpls() {
@@ -361,10 +458,6 @@ public final class RuntimeCore {
 
     WorkerPool boundPool(int cpu, boolean highpri) {
         return bound[cpu * 2 + (highpri ? 1 : 0)];
-    }
-
-    WorkerPool unboundPool(boolean highpri) {
-        return unbound[highpri ? 1 : 0];
     }
 
     /**
@@ -572,6 +665,19 @@ public final class RuntimeCore {
             List<Thread> alive = new ArrayList<>();
             for (WorkerPool p : allPools()) {
                 alive.addAll(p.shutdown(grace < 0 ? -1 : Math.max(0, grace - (System.nanoTime() - graceStart))));
+            }
+            List<Thread> retired;
+            synchronized (poolTable) {
+                retired = new ArrayList<>(exiting);
+                exiting.clear();
+            }
+            for (Thread t : retired) { // workers of retired unbound pools: idle ones exit at once
+                if (grace < 0) {
+                    Waits.joinUninterruptibly(t);
+                } else if (!Waits.joinUninterruptibly(t, Math.max(0, grace - (System.nanoTime() - graceStart)),
+                        java.util.concurrent.TimeUnit.NANOSECONDS)) {
+                    alive.add(t);
+                }
             }
             if (!alive.isEmpty()) {
                 LOG.log(System.Logger.Level.WARNING, "workqueue runtime ''{0}'': shut down; {1} worker thread(s) still run an item and are left behind: {2}",

@@ -104,7 +104,7 @@ public final class WorkOps {
      */
     static void queueOwned(WorkqueueImpl wq, int cpu, Work w, boolean fromTimer) {
         wq.checkAcceptsOwned(w, fromTimer);
-        PoolWorkqueue pwq = wq.pwqFor(cpu);
+        PoolWorkqueue pwq = wq.pwqForQueue(cpu);
         WorkerPool pool = pwq.pool;
         // Non-reentrancy: if the item still runs on another pool for this workqueue, queue there.
         Object last = Node.dataVolatile(w);
@@ -126,7 +126,9 @@ public final class WorkOps {
             // inbox ourselves below, so the item is linked (or refused) before this call returns.
             onInbox = true;
             pool.lockSpin();
-        } else if (last instanceof WorkerPool lastPool && lastPool != pool) {
+        } else if (last instanceof WorkerPool lastPool && lastPool != pool && !wq.isOrdered()) {
+            // (An ordered workqueue's item queues to its current pwq: after applyAttrs that pwq
+            // is plugged until the old one, where the item may still run, has drained.)
             lastPool.lockSpin();
             Worker running = lastPool.findWorkerExecutingWork(w);
             if (running != null && running.currentPwq.wq == wq) {
@@ -140,6 +142,7 @@ public final class WorkOps {
             pool.lockSpin();
         }
         pool.deferWake = true;
+        boolean retry = false;
         try {
             pool.drainInbox(true); // items pushed before this call go first (ours too, if pushed)
             // Destroyed while we were choosing (see WorkqueueImpl.markDestroyed): refuse the item,
@@ -152,10 +155,20 @@ public final class WorkOps {
                 wq.checkAccepts(w, fromTimer);
             }
             if (!onInbox) {
-                pwq.insertNew(w);
+                if (pwq.released) {
+                    // Replaced by applyAttrs and drained since we chose it (pwq_release): choose
+                    // again, as __queue_work retries on a pwq whose refcount dropped to zero.
+                    retry = true;
+                } else {
+                    pwq.insertNew(w);
+                }
             }
         } finally {
             pool.unlockAndWake();
+        }
+        if (retry) {
+            queueOwned(wq, cpu, w, fromTimer);
+            return;
         }
         if (Jfr.on()) {
             Jfr.queueWork(wq.name(), w, cpu, pool.cpu);

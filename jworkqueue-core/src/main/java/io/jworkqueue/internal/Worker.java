@@ -16,9 +16,8 @@ final class Worker implements Runnable {
     static final int IDLE = 1 << 2;
     static final int PREP = 1 << 3;
     static final int CPU_INTENSIVE = 1 << 6;
-    static final int UNBOUND = 1 << 7;
     static final int RESCUER = 1 << 8;
-    static final int NOT_RUNNING = PREP | CPU_INTENSIVE | UNBOUND | RESCUER;
+    static final int NOT_RUNNING = PREP | CPU_INTENSIVE | RESCUER;
 
     private static final ThreadLocal<Worker> CURRENT = new ThreadLocal<>();
 
@@ -84,6 +83,9 @@ final class Worker implements Runnable {
     static Worker current() {
         return CURRENT.get();
     }
+
+    /** C: whether the thread pinned itself to its pool's CPUs (asked once per thread). */
+    boolean pinned;
 
     /** I: the kernel thread id where known (Linux), for telling native blocking from preemption. */
     volatile int tid = -1;

@@ -18,7 +18,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * Follows {@code kernel/workqueue.c} and {@code Documentation/core-api/workqueue.rst}.
  *
  * <p><b>Pools.</b> Each CPU of a runtime has two bound pools (normal and highpri) shared by all
- * bound workqueues; unbound workqueues share the unbound pools. A pool owns no policy: the
+ * bound workqueues; unbound workqueues share the unbound pools of equal resolved attributes
+ * ({@link PoolAttrs}), one per pod. A pool owns no policy: the
  * workqueues' {@link PoolWorkqueue}s decide which items are active, and only active items are
  * on {@link #worklist}.
  *
@@ -28,9 +29,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link #mayStartWorking()}, {@link #keepWorking()}, {@link #needToCreateWorker()}. A bound
  * pool therefore runs one non-blocked item at a time per CPU; when a worker blocks (it calls
  * {@code WorkqueueRuntime.blocking}, or waits inside a flush or cancelSync) nrRunning drops and
- * the most recently idled worker is woken ({@link #kick()}), counted as a cm_wakeup. Unbound
- * workers are always NOT_RUNNING, so every start wakes another idle worker and execution is
- * bounded only by max_active.
+ * the most recently idled worker is woken ({@link #kick()}), counted as a cm_wakeup. An unbound
+ * pool (one per pod and attributes) is managed the same way with a larger {@link #target}, its
+ * pod's CPU count: up to that many counted workers run at once (a departure from the kernel,
+ * docs/DESIGN.md, Unbound pools).
  *
  * <p><b>Idle list and manager.</b> Idle workers sit on a LIFO list. A worker starts processing
  * only while another idle worker exists, so there is always someone to wake; otherwise it first
@@ -87,6 +89,17 @@ final class WorkerPool extends PoolRunningPadAfter {
     /** The CPU of a bound pool, -1 for an unbound pool. */
     final int cpu; // I
     final boolean highpri; // I
+    /** I: the resolved attributes of an unbound pool (null for a bound one). */
+    final PoolAttrs attrs;
+    /**
+     * I: how many counted running workers the pool keeps: 1 for a bound pool (its CPU), the
+     * pod's CPU count for an unbound one (docs/DESIGN.md, Unbound pools).
+     */
+    final int target;
+    /** I: the nice value of the workers (-20 highpri, else the attributes' or 0). */
+    final int nice;
+    /** RuntimeCore's pool table lock: how many pwqs use this unbound pool. */
+    int refs;
 
     final ReentrantLock lock = new ReentrantLock();
     /**
@@ -132,11 +145,27 @@ final class WorkerPool extends PoolRunningPadAfter {
     /** L: worker creation is failing (logged once per episode). */
     private boolean creationFailing;
 
+    /** A bound pool of {@code cpu}. */
     WorkerPool(RuntimeCore runtime, int id, int cpu, boolean highpri) {
+        this(runtime, id, cpu, highpri, null);
+    }
+
+    private WorkerPool(RuntimeCore runtime, int id, int cpu, boolean highpri, PoolAttrs attrs) {
         this.runtime = runtime;
         this.id = id;
         this.cpu = cpu;
         this.highpri = highpri;
+        this.attrs = attrs;
+        this.target = attrs == null ? 1 : Math.max(1, attrs.podCpus().cardinality());
+        this.nice = attrs != null ? attrs.nice() : highpri ? io.jworkqueue.WorkqueueAttrs.MIN_NICE : 0;
+    }
+
+    /**
+     * The one place unbound pools are made ({@code get_unbound_pool}): everything a pool of a
+     * pod needs comes in {@code attrs}.
+     */
+    static WorkerPool unbound(RuntimeCore runtime, int id, PoolAttrs attrs) {
+        return new WorkerPool(runtime, id, -1, attrs.highpri(), attrs);
     }
 
     boolean isUnbound() {
@@ -145,12 +174,15 @@ final class WorkerPool extends PoolRunningPadAfter {
 
     // ------------------------------------------------------------------ policy (L)
 
-    /** {@code need_more_worker}: work is waiting and nobody is running. */
+    /**
+     * {@code need_more_worker}: work is waiting and fewer than {@link #target} workers run (none,
+     * for a bound pool).
+     */
     boolean needMoreWorker() {
         // nrRunning first: while a worker counts as running the answer is no whatever the
         // worklist holds, and the inbox need not be looked at (a kick at every item start would
         // otherwise move the producers' inbox each time).
-        return nrRunning == 0 && !worklistEmpty();
+        return nrRunning < target && !worklistEmpty();
     }
 
     /** {@code may_start_working}: another idle worker exists to be woken later. */
@@ -158,9 +190,9 @@ final class WorkerPool extends PoolRunningPadAfter {
         return nrIdle > 0;
     }
 
-    /** {@code keep_working}: work is waiting and at most this worker is running. */
+    /** {@code keep_working}: work is waiting and at most {@link #target} workers (this one included) run. */
     boolean keepWorking() {
-        return !worklistEmpty() && nrRunning <= 1;
+        return !worklistEmpty() && nrRunning <= target;
     }
 
     /**
@@ -209,7 +241,9 @@ final class WorkerPool extends PoolRunningPadAfter {
      * waits on the inactive list). Read without the lock.
      */
     boolean mayLeaveOnInbox(PoolWorkqueue pwq) {
-        return (!isUnbound() && nrRunning > 0) || pwq.isSaturated();
+        // Never for an unbound pool: its pwqs may be replaced (applyAttrs) and released, and an
+        // item left for a released pwq could not be moved to its successor under this lock.
+        return !isUnbound() && (nrRunning > 0 || pwq.isSaturated());
     }
 
     /**
@@ -377,7 +411,7 @@ final class WorkerPool extends PoolRunningPadAfter {
      */
     boolean kick() {
         if (!needMoreWorker()) {
-            if (nrRunning > 0 && !isUnbound() && !worklist.isEmpty()) {
+            if (nrRunning > 0 && !worklist.isEmpty()) {
                 // Items wait behind a running worker: have the monitor check whether it blocks.
                 runtime.monitor().request();
             }
@@ -580,9 +614,11 @@ final class WorkerPool extends PoolRunningPadAfter {
             t.setName(threadName(wid));
             if (highpri) {
                 t.setPriority(Thread.MAX_PRIORITY);
+            } else if (nice != 0) {
+                t.setPriority(PoolAttrs.threadPriority(nice));
             }
             w.thread = t;
-            w.flags = Worker.PREP | (isUnbound() ? Worker.UNBOUND : 0);
+            w.flags = Worker.PREP; // unbound workers count in nr_running too (the pool's target)
             t.start();
         } catch (Throwable e) {
             creationFailed(e);
@@ -611,7 +647,7 @@ final class WorkerPool extends PoolRunningPadAfter {
     }
 
     String threadName(int wid) {
-        return isUnbound() ? "kworker/u" + id + ":" + wid : "kworker/" + cpu + ":" + wid + (highpri ? "H" : "");
+        return (isUnbound() ? "kworker/u" + id : "kworker/" + cpu) + ":" + wid + (highpri ? "H" : "");
     }
 
     /**
@@ -678,6 +714,10 @@ final class WorkerPool extends PoolRunningPadAfter {
 
     /** The body of every worker thread ({@code worker_thread}). */
     void workerThread(Worker w) {
+        if (attrs != null && runtime.config().pinWorkers() && !w.pinned) {
+            w.pinned = true; // once per thread, also when a failure restarts the loop
+            CpuAffinity.pinCurrentThread(attrs.pinCpus());
+        }
         lockPool();
         try {
             while (true) {
@@ -847,11 +887,11 @@ final class WorkerPool extends PoolRunningPadAfter {
         w.sampledWork = null; // the monitor re-bases its CPU clock for every run, even of the same item
         hashAdd(w, work);
         WorkList.remove(work);
-        if (pwq.wq.cpuIntensive && !isUnbound()) {
+        if (pwq.wq.cpuIntensive) {
             setFlags(w, Worker.CPU_INTENSIVE);
         }
         w.sawBlock = false;
-        boolean presumed = Node.sleptLast(work) && !isUnbound() && presumeSleeping(w);
+        boolean presumed = Node.sleptLast(work) && presumeSleeping(w);
         // Wakes another worker if needed; if not, and items wait behind this one, asks the
         // monitor to watch whether this one blocks.
         if (kick() && presumed) {
@@ -1152,9 +1192,9 @@ final class WorkerPool extends PoolRunningPadAfter {
         lockPool();
         try {
             long waited = Math.max(0, stalledLocked(now)) / 1_000_000L;
-            return new io.jworkqueue.PoolInfo(id, cpu, isUnbound(), highpri, highpri ? -20 : 0,
+            return new io.jworkqueue.PoolInfo(id, cpu, isUnbound(), highpri, nice,
                     isUnbound() ? "0x4" : "0x0", nrWorkers, nrIdle, nrRunning, worklist.size(), waited,
-                    manager != null);
+                    manager != null, cpuList());
         } finally {
             lock.unlock();
         }
@@ -1199,6 +1239,58 @@ final class WorkerPool extends PoolRunningPadAfter {
      */
     List<Thread> shutdown(long joinNanos) {
         long start = System.nanoTime();
+        List<Thread> threads = stopWorkers();
+        List<Thread> alive = new ArrayList<>();
+        for (Thread t : threads) {
+            if (joinNanos < 0) {
+                Waits.joinUninterruptibly(t);
+            } else if (!Waits.joinUninterruptibly(t, Math.max(0, joinNanos - (System.nanoTime() - start)),
+                    java.util.concurrent.TimeUnit.NANOSECONDS)) {
+                alive.add(t);
+            }
+        }
+        return alive;
+    }
+
+    /**
+     * Whether a list of this pool still holds an item or flush barrier of {@code pwq}: a barrier
+     * is not counted in flight, and must run before its pwq may be released (L; only asked of
+     * replaced pwqs that went idle).
+     */
+    boolean holdsItemsOf(PoolWorkqueue pwq) {
+        for (Work x = worklist.first(); x != null; x = worklist.after(x)) {
+            if (Node.dataVolatile(x) == pwq) {
+                return true;
+            }
+        }
+        for (Worker w : workers) {
+            for (Work x = w.scheduled.first(); x != null; x = w.scheduled.after(x)) {
+                if (Node.dataVolatile(x) == pwq) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** @return the pool's CPUs as a Linux CPU list: its CPU if bound, its pod if unbound */
+    String cpuList() {
+        return !isUnbound() ? String.valueOf(cpu) : attrs == null ? "" : Names.cpuList(attrs.podCpus());
+    }
+
+    /**
+     * The last pwq using this unbound pool was released ({@code put_unbound_pool}): the pool
+     * takes no more work and its workers exit at once (idle ones now, a worker finishing the
+     * last item when it returns).
+     *
+     * @return the worker threads, for the runtime's close to wait for
+     */
+    List<Thread> retire() {
+        return stopWorkers();
+    }
+
+    /** Closes the pool to new workers and tells every worker to exit. @return their threads */
+    private List<Thread> stopWorkers() {
         List<Thread> threads = new ArrayList<>();
         lockPool();
         try {
@@ -1212,16 +1304,7 @@ final class WorkerPool extends PoolRunningPadAfter {
         } finally {
             lock.unlock();
         }
-        List<Thread> alive = new ArrayList<>();
-        for (Thread t : threads) {
-            if (joinNanos < 0) {
-                Waits.joinUninterruptibly(t);
-            } else if (!Waits.joinUninterruptibly(t, Math.max(0, joinNanos - (System.nanoTime() - start)),
-                    java.util.concurrent.TimeUnit.NANOSECONDS)) {
-                alive.add(t);
-            }
-        }
-        return alive;
+        return threads;
     }
 
     int workerCount() {
@@ -1235,7 +1318,7 @@ final class WorkerPool extends PoolRunningPadAfter {
 
     @Override
     public String toString() {
-        return "pool " + id + (isUnbound() ? " unbound" : " cpu=" + cpu) + (highpri ? " highpri" : "");
+        return "pool " + id + (isUnbound() ? " unbound cpus=" + cpuList() : " cpu=" + cpu) + (highpri ? " highpri" : "");
     }
 }
 

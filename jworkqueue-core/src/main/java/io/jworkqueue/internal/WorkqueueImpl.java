@@ -19,7 +19,9 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A workqueue, the kernel's {@code workqueue_struct}: flags, max_active, one {@link PoolWorkqueue}
- * per CPU (bound) or a single one (unbound, ordered), and the flush machinery.
+ * per CPU (bound), per pod (unbound; max_active shared through an {@link ActiveBudget}) or a
+ * single one (ordered), the pwqs replaced by {@code applyAttrs} until they drain, and the flush
+ * machinery.
  *
  * <h2>Flush colours</h2>
  * Every queued item is tagged with its pwq's current <em>work colour</em> (16 colours) and
@@ -54,8 +56,23 @@ public final class WorkqueueImpl implements Workqueue {
     final boolean cpuIntensive; // I
     final boolean freezable; // I
     final boolean system; // I
-    /** I: per CPU for bound workqueues; one entry for unbound ones. */
-    final PoolWorkqueue[] pwqs;
+    /**
+     * Every linked pwq: per CPU for a bound workqueue; for an unbound one, one per pod (or the
+     * single pwq of an ordered one), preceded, after {@code applyAttrs}, by the replaced pwqs
+     * that still drain, oldest first. Flush, drain, destroy and the statistics cover them all.
+     * Replaced under {@link #pwqsLock} (copy on write).
+     */
+    volatile PoolWorkqueue[] pwqs;
+    /** Where queue calls go: the current pwqs by CPU. */
+    private volatile Routing routing;
+    /** I: max_active shared by the pwqs of an unbound workqueue that is not ordered, else null. */
+    final ActiveBudget budget;
+    /** I: the workqueue is HIGHPRI. */
+    private final boolean highpri;
+    /** Guards the replacement of {@link #pwqs} and {@link #releasedStats}; a leaf lock. */
+    private final Object pwqsLock = new Object();
+    /** pwqsLock: the statistics of released pwqs (started, completed, cpu, intensive, cmw, repatriated, mayday, rescued). */
+    private final long[] releasedStats = new long[8];
     /** I: the rescuer of a MEM_RECLAIM workqueue, else null. */
     final Rescuer rescuer;
 
@@ -98,18 +115,24 @@ public final class WorkqueueImpl implements Workqueue {
         this.cpuIntensive = f.contains(WorkqueueFlag.CPU_INTENSIVE);
         this.freezable = f.contains(WorkqueueFlag.FREEZABLE);
         this.maxActive = maxActive == 0 ? DFL_ACTIVE : maxActive;
-        boolean highpri = f.contains(WorkqueueFlag.HIGHPRI);
+        this.highpri = f.contains(WorkqueueFlag.HIGHPRI);
         boolean frozen = freezable && runtime.isFreezing();
         int limit = frozen ? 0 : this.maxActive;
         if (unbound) {
-            pwqs = new PoolWorkqueue[] {new PoolWorkqueue(runtime.unboundPool(highpri), this, limit)};
+            this.budget = ordered ? null : new ActiveBudget(this, this.maxActive);
+            this.attrs = io.jworkqueue.WorkqueueAttrs.defaults();
+            Routing r = buildUnbound(attrs, false);
+            this.pwqs = r.pods;
+            this.routing = r;
         } else {
-            pwqs = new PoolWorkqueue[runtime.cpus()];
-            for (int cpu = 0; cpu < pwqs.length; cpu++) {
-                pwqs[cpu] = new PoolWorkqueue(runtime.boundPool(cpu, highpri), this, limit);
+            this.budget = null;
+            PoolWorkqueue[] perCpu = new PoolWorkqueue[runtime.cpus()];
+            for (int cpu = 0; cpu < perCpu.length; cpu++) {
+                perCpu[cpu] = new PoolWorkqueue(runtime.boundPool(cpu, highpri), this, limit);
             }
+            this.pwqs = perCpu;
+            this.routing = new Routing(perCpu, perCpu, false);
         }
-        this.attrs = unbound ? io.jworkqueue.WorkqueueAttrs.defaults() : null;
         // Created now, before any memory pressure, so it exists when it is needed.
         this.rescuer = f.contains(WorkqueueFlag.MEM_RECLAIM) ? new Rescuer(this) : null;
     }
@@ -153,8 +176,142 @@ public final class WorkqueueImpl implements Workqueue {
         if (destroyed) {
             throw new IllegalStateException("workqueue '" + name + "' is destroyed; cannot apply attributes");
         }
-        // TODO(issue 12): per-pod pools; today the attributes are recorded only.
-        attrs = newAttrs;
+        synchronized (this) { // serialised with setMaxActive and the freezer (adjustLimits)
+            flushMutex.lock(); // new pwqs take the current flush colour; no flusher moves it meanwhile
+            try {
+                if (destroyed || stopping) {
+                    throw new IllegalStateException("workqueue '" + name + "' is "
+                            + (destroyed ? "destroyed" : "being destroyed") + "; cannot apply attributes");
+                }
+                Routing old = routing;
+                // An ordered workqueue's new pwq is plugged until the ones before it drained.
+                Routing r = buildUnbound(newAttrs, ordered);
+                for (PoolWorkqueue p : r.pods) {
+                    p.workColor = workColor; // not visible to anyone yet
+                }
+                synchronized (pwqsLock) {
+                    PoolWorkqueue[] all = java.util.Arrays.copyOf(pwqs, pwqs.length + r.pods.length);
+                    System.arraycopy(r.pods, 0, all, pwqs.length, r.pods.length);
+                    pwqs = all;
+                }
+                routing = r; // new items go to the new pwqs from now on
+                attrs = newAttrs;
+                for (PoolWorkqueue p : old.pods) {
+                    retirePwq(p);
+                }
+            } finally {
+                flushMutex.unlock();
+            }
+        }
+    }
+
+    /**
+     * Which pwqs serve which CPUs: {@code byCpu} has one entry per runtime CPU, or a single one
+     * when one pwq serves them all; {@code pods} holds each distinct pwq once; {@code lend}: a
+     * busy pod's queue calls may go to an idle neighbour (more than one pod, not strict).
+     */
+    private record Routing(PoolWorkqueue[] byCpu, PoolWorkqueue[] pods, boolean lend) {}
+
+    /**
+     * {@code apply_wqattrs_prepare}: the pwqs of an unbound workqueue for {@code a}, one per pod
+     * (pools shared through the runtime's table), not yet linked.
+     */
+    private Routing buildUnbound(io.jworkqueue.WorkqueueAttrs a, boolean plugged) {
+        PoolAttrs[] keys = runtime.resolvePools(a, highpri, ordered);
+        int limit = frozenNow() ? 0 : maxActive;
+        java.util.Map<PoolAttrs, PoolWorkqueue> made = new java.util.LinkedHashMap<>();
+        PoolWorkqueue[] byCpu = new PoolWorkqueue[keys.length];
+        for (int cpu = 0; cpu < keys.length; cpu++) {
+            byCpu[cpu] = made.computeIfAbsent(keys[cpu],
+                    k -> new PoolWorkqueue(runtime.getUnboundPool(k), this, limit, budget, plugged));
+        }
+        PoolWorkqueue[] pods = made.values().toArray(new PoolWorkqueue[0]);
+        if (pods.length == 1) {
+            byCpu = pods;
+        }
+        return new Routing(byCpu, pods, !ordered && !a.affinityStrict() && pods.length > 1);
+    }
+
+    /** A pwq replaced by applyAttrs: takes what is still queued to it, released once empty. */
+    private void retirePwq(PoolWorkqueue p) {
+        p.pool.lockPool();
+        try {
+            p.retired = true;
+            if (!p.released && p.isIdle() && !p.pool.holdsItemsOf(p)) {
+                pwqDrained(p);
+            }
+        } finally {
+            p.pool.lock.unlock();
+        }
+    }
+
+    /**
+     * {@code pwq_release}: an unbound pwq that is replaced (or whose workqueue is destroyed) holds
+     * nothing any more: unlinks it, keeps its statistics, gives back its budget credit and its
+     * pool reference, and unplugs an ordered workqueue's next pwq. Called with its pool lock held.
+     */
+    void pwqDrained(PoolWorkqueue p) {
+        p.released = true;
+        PoolWorkqueue first;
+        synchronized (pwqsLock) {
+            PoolWorkqueue[] cur = pwqs;
+            PoolWorkqueue[] rest = new PoolWorkqueue[cur.length - 1];
+            int j = 0;
+            for (PoolWorkqueue x : cur) {
+                if (x != p && j < rest.length) {
+                    rest[j++] = x;
+                }
+            }
+            if (j == rest.length) {
+                pwqs = rest;
+            }
+            long[] st = releasedStats;
+            st[0] += p.started;
+            st[1] += p.completed;
+            st[2] += p.cpuTime;
+            st[3] += p.cpuIntensive;
+            st[4] += p.cmWakeup;
+            st[5] += p.repatriated;
+            st[6] += p.mayday;
+            st[7] += p.rescued;
+            first = pwqs.length > 0 ? pwqs[0] : null;
+        }
+        if (budget != null) {
+            budget.unregister(p); // a stale registration would keep every release off its fast path
+            budget.releaseAll(p);
+        }
+        runtime.putUnboundPool(p.pool);
+        if (ordered && first != null && first != p) {
+            first.poke(); // unplugs it if it is plugged (refresh)
+        }
+    }
+
+    /** Whether {@code p} is the oldest linked pwq (an ordered workqueue unplugs only that one). */
+    boolean isFirstPwq(PoolWorkqueue p) {
+        PoolWorkqueue[] all = pwqs;
+        return all.length > 0 && all[0] == p;
+    }
+
+    /** Whether the freezer holds this workqueue now. */
+    boolean frozenNow() {
+        return freezable && runtime.isFreezing();
+    }
+
+    /** On destroy: releases every pwq of an unbound workqueue (bound pools are permanent). */
+    private void releaseAllPwqs() {
+        if (!unbound) {
+            return;
+        }
+        for (PoolWorkqueue p : pwqs) {
+            p.pool.lockPool();
+            try {
+                if (!p.released) {
+                    pwqDrained(p);
+                }
+            } finally {
+                p.pool.lock.unlock();
+            }
+        }
     }
 
     /** Whether a flush of this workqueue is waiting (a volatile read; the worker asks per item). */
@@ -272,12 +429,43 @@ public final class WorkqueueImpl implements Workqueue {
         return w != null && w.currentPwq != null && w.currentPwq.wq == this;
     }
 
-    /** The pwq serving {@code cpu} (-1: the current CPU). */
+    /** The pwq serving {@code cpu} (-1: the current CPU); for an unbound workqueue, that CPU's pod's. */
     PoolWorkqueue pwqFor(int cpu) {
-        if (unbound) {
-            return pwqs[0];
+        PoolWorkqueue[] byCpu = routing.byCpu;
+        if (byCpu.length == 1) {
+            return byCpu[0];
         }
-        return pwqs[cpu >= 0 ? cpu : runtime.currentCpu()];
+        return byCpu[cpu >= 0 ? cpu : runtime.currentCpu()];
+    }
+
+    /**
+     * The pwq a queue call for {@code cpu} (-1: the current CPU) links to: {@link #pwqFor}, or,
+     * for an unbound workqueue whose pods are not strict, a neighbour pod's pwq when that CPU's
+     * pod is busy (its worklist waits and it cannot start another item) and the neighbour could
+     * start the item at once. The look at the pools is a racy read without their locks: a hint.
+     */
+    PoolWorkqueue pwqForQueue(int cpu) {
+        Routing r = routing;
+        PoolWorkqueue[] byCpu = r.byCpu;
+        if (byCpu.length == 1) {
+            return byCpu[0];
+        }
+        PoolWorkqueue p = byCpu[cpu >= 0 ? cpu : runtime.currentCpu()];
+        return r.lend ? lend(p, r.pods) : p;
+    }
+
+    private static PoolWorkqueue lend(PoolWorkqueue p, PoolWorkqueue[] pods) {
+        WorkerPool home = p.pool;
+        if (home.worklist.isEmpty() || (home.nrIdle > 0 && home.nrRunning < home.target)) {
+            return p; // it can start the item itself
+        }
+        for (PoolWorkqueue q : pods) {
+            WorkerPool o = q.pool;
+            if (o != home && o.worklist.isEmpty() && o.nrRunning < o.target && (o.nrIdle > 0 || o.nrWorkers == 0)) {
+                return q;
+            }
+        }
+        return p;
     }
 
     // ------------------------------------------------------------------ flush
@@ -535,6 +723,7 @@ public final class WorkqueueImpl implements Workqueue {
         if (rescuer != null) {
             rescuer.stop();
         }
+        releaseAllPwqs();
         runtime.unregister(this);
         notifyDroppedTimers(armed);
         return true;
@@ -669,15 +858,19 @@ public final class WorkqueueImpl implements Workqueue {
         }
     }
 
+    /** Locks the pools of every linked pwq, in pool-id order (the lock order among pools). */
     private List<WorkerPool> lockAllPools() {
-        List<WorkerPool> locked = new java.util.ArrayList<>();
+        List<WorkerPool> pools = new java.util.ArrayList<>();
         for (PoolWorkqueue pwq : pwqs) {
-            if (!locked.contains(pwq.pool)) {
-                pwq.pool.lockPool();
-                locked.add(pwq.pool);
+            if (!pools.contains(pwq.pool)) {
+                pools.add(pwq.pool);
             }
         }
-        return locked;
+        pools.sort(java.util.Comparator.comparingInt(p -> p.id));
+        for (WorkerPool p : pools) {
+            p.lockPool();
+        }
+        return pools;
     }
 
     private static void unlockAll(List<WorkerPool> locked) {
@@ -730,7 +923,11 @@ public final class WorkqueueImpl implements Workqueue {
             throw new IllegalStateException("workqueue '" + name + "' is destroyed");
         }
         synchronized (this) {
+            int old = this.maxActive;
             this.maxActive = maxActive == 0 ? DFL_ACTIVE : maxActive;
+            if (budget != null) {
+                budget.resize(old, this.maxActive);
+            }
             adjustLimits(freezable && runtime.isFreezing());
         }
     }
@@ -792,9 +989,10 @@ public final class WorkqueueImpl implements Workqueue {
     public WorkqueueInfo info() {
         long started = 0, completed = 0, cpu = 0, intensive = 0, cmw = 0, rpr = 0, mayday = 0, rescued = 0;
         int active = 0, inact = 0;
-        int[] pools = new int[unbound ? 1 : pwqs.length];
-        for (int i = 0; i < pwqs.length; i++) {
-            PoolWorkqueue pwq = pwqs[i];
+        PoolWorkqueue[] all = pwqs;
+        int[] pools = new int[all.length];
+        for (int i = 0; i < all.length; i++) {
+            PoolWorkqueue pwq = all[i];
             pools[i] = pwq.pool.id;
             pwq.pool.lockPool();
             try {
@@ -812,8 +1010,10 @@ public final class WorkqueueImpl implements Workqueue {
                 pwq.pool.lock.unlock();
             }
         }
+        long[] r = releasedStats();
         return new WorkqueueInfo(name, flagString(flags), maxActive, unbound, ordered, active, inact,
-                started, completed, cpu, intensive, cmw, rpr, mayday, rescued,
+                started + r[0], completed + r[1], cpu + r[2], intensive + r[3], cmw + r[4], rpr + r[5],
+                mayday + r[6], rescued + r[7],
                 rescuer == null ? "" : rescuer.thread.getName(), pools);
     }
 
@@ -835,6 +1035,14 @@ public final class WorkqueueImpl implements Workqueue {
                 pwq.pool.lock.unlock();
             }
         }
-        return new WorkqueueStats(name, started, completed, cpu, intensive, cmw, rpr, mayday, rescued);
+        long[] r = releasedStats();
+        return new WorkqueueStats(name, started + r[0], completed + r[1], cpu + r[2], intensive + r[3],
+                cmw + r[4], rpr + r[5], mayday + r[6], rescued + r[7]);
+    }
+
+    private long[] releasedStats() {
+        synchronized (pwqsLock) {
+            return releasedStats.clone();
+        }
     }
 }

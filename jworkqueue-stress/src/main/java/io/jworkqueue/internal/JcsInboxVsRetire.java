@@ -8,9 +8,9 @@ import org.openjdk.jcstress.infra.results.II_Result;
 
 /**
  * The lock-free queue path against a pwq whose max_active frees up: a queue call pushes an item
- * onto the (unbound) pool's inbox because the pwq is saturated
- * ({@link PoolWorkqueue#isSaturated}, as for every item of an ordered workqueue queued while
- * another runs), while the worker retires the pwq's only active item ({@code decNrInFlight}).
+ * onto a bound pool's inbox because the pwq is saturated ({@link PoolWorkqueue#isSaturated}) and
+ * no worker of the pool is counted running (unbound pools take no inbox: their pwqs may be
+ * replaced), while the worker retires the pwq's only active item ({@code decNrInFlight}).
  * The queue call re-reads nrActive after its push, the worker moves the inbox after lowering
  * nrActive; one of them must see the other, so the item ends up active and is not stranded on
  * the inbox with the pwq idle.
@@ -21,7 +21,7 @@ import org.openjdk.jcstress.infra.results.II_Result;
 @Outcome(expect = FORBIDDEN, desc = "inconsistent accounting")
 @State
 public class JcsInboxVsRetire {
-    final WorkerPool pool = new WorkerPool(JcsFixture.NEVER_STARTED.runtime, 1002, -1, false);
+    final WorkerPool pool = new WorkerPool(JcsFixture.NEVER_STARTED.runtime, 1002, 0, false);
     final PoolWorkqueue pwq = new PoolWorkqueue(pool, JcsFixture.NEVER_STARTED, 1);
     final Work item = new Work(JcsFixture.NOP);
 

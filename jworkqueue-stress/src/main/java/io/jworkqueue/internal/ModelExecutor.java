@@ -17,13 +17,18 @@ import java.util.Set;
  *
  * <p>The engine is a bare {@link RuntimeCore} (as in the engine's own unit tests): no system
  * workqueues, no JMX registration, nothing to close. Only unbound workqueues (ordered ones are
- * unbound): a bound pool with waiting items would start the concurrency monitor's thread.
+ * unbound): a bound pool with waiting items would start the concurrency monitor's thread (and so
+ * would an unbound pool whose pod had no more CPUs than the playing workers, see newCore).
  */
 public final class ModelExecutor {
     private ModelExecutor() {}
 
     private static RuntimeCore newCore() {
-        RuntimeConfig config = new RuntimeConfig(1,
+        // Three CPUs: the unbound pool (one pod of all CPUs) keeps up to three counted running
+        // workers, more than the two a model can play, so it never asks for the concurrency
+        // monitor's thread (items never wait behind a full pool), as before unbound pools were
+        // concurrency-managed.
+        RuntimeConfig config = new RuntimeConfig(3,
                 // A thread that the model checker sees start and end; a never-started one it would wait for.
                 r -> new Thread(() -> { }, "model-worker"),
                 Duration.ofMillis(10), Duration.ofDays(1), Duration.ZERO, Duration.ofSeconds(1),

@@ -1,0 +1,159 @@
+package io.jworkqueue.internal;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The max_active of an unbound workqueue shared by its pwqs, one per pod (and the replaced ones
+ * still draining after {@code applyAttrs}): the JVM's counterpart of the kernel's
+ * {@code wq_node_nr_active} and {@code pwq_tryinc_nr_active}, made exact system-wide.
+ *
+ * <h2>Slots</h2>
+ * The workqueue has {@code max_active} slots. Each is at every moment in exactly one place: in
+ * {@link #free}, in some pwq's {@link PoolWorkqueue#credit} (held, unused), or held by an active
+ * item of a pwq (counted in its {@code nrActive}). So
+ * {@code free + sum(credit) + sum(nrActive) == max_active} at all times (a cancelled inactive
+ * item takes a slot forcibly, see {@link #takeForced}, and gives it back at once), and no more
+ * than max_active items are ever active over all pods together.
+ *
+ * <h2>Touched only near the limit</h2>
+ * A pwq takes slots from {@link #free} in batches of up to {@link #BATCH} and keeps the unused
+ * ones as credit; a finishing item's slot goes back to the credit of its pwq (its own waiting
+ * items take it first) and only credit beyond {@code 2 x BATCH} goes back to {@link #free}. So
+ * while slots are plentiful the shared counter is touched once per batch, and a pwq's credit is
+ * a CAS on its own cache line.
+ *
+ * <h2>No slot is left idle while an item waits</h2>
+ * A pwq that finds no slot free takes back the credit of every other pwq (credit is never in
+ * use, so taking it is always safe), then, if still none, registers as waiting
+ * ({@link PoolWorkqueue#budgetWaiting}, {@link #waiters}) and looks once more. While anyone
+ * waits, a finishing item returns its slot and its pwq's credit to {@link #free} and pokes the
+ * waiters ({@link PoolWorkqueue#poke}). Registration (a volatile write then read of
+ * {@code free} and the credits) and release (a write to {@code free} or the credit, then a read
+ * of {@link #waiters}) are sequentially consistent, so either the waiter sees the slot or the
+ * releaser sees the waiter. A pwq that still fails holds items only while all max_active slots
+ * belong to running items, whose ends return them.
+ */
+final class ActiveBudget {
+    /** How many slots a pwq takes from the shared counter at once. */
+    static final int BATCH = 8;
+
+    private final WorkqueueImpl wq;
+    private final AtomicInteger free;
+    private final AtomicInteger waiters = new AtomicInteger();
+
+    ActiveBudget(WorkqueueImpl wq, int maxActive) {
+        this.wq = wq;
+        this.free = new AtomicInteger(maxActive);
+    }
+
+    /** Takes a slot for one more active item of {@code pwq} (its pool lock held). */
+    boolean take(PoolWorkqueue pwq) {
+        if (pwq.takeCredit() || takeShared(pwq) || reclaimAndTake(pwq)) {
+            if (pwq.budgetWaiting) {
+                unregister(pwq);
+            }
+            return true;
+        }
+        if (!pwq.budgetWaiting) {
+            pwq.budgetWaiting = true;
+            waiters.incrementAndGet();
+        }
+        if (reclaimAndTake(pwq)) { // look once more after registering: see the class comment
+            unregister(pwq);
+            return true;
+        }
+        return false;
+    }
+
+    /** {@code pwq} no longer waits (L of its pool). */
+    void unregister(PoolWorkqueue pwq) {
+        if (pwq.budgetWaiting) {
+            pwq.budgetWaiting = false;
+            waiters.decrementAndGet();
+        }
+    }
+
+    /** A cancelled inactive item passes through the active state: it takes a slot even past the limit. */
+    void takeForced() {
+        free.decrementAndGet();
+    }
+
+    private boolean takeShared(PoolWorkqueue pwq) {
+        while (true) {
+            int f = free.get();
+            if (f <= 0) {
+                return false;
+            }
+            int n = waiters.get() > 0 ? 1 : Math.min(BATCH, f); // share fairly while others wait
+            if (free.compareAndSet(f, f - n)) {
+                if (n > 1) {
+                    pwq.addCredit(n - 1);
+                }
+                return true;
+            }
+        }
+    }
+
+    /** Takes back the credit of every pwq of the workqueue, then tries the shared counter again. */
+    private boolean reclaimAndTake(PoolWorkqueue pwq) {
+        reclaimAll();
+        return takeShared(pwq);
+    }
+
+    /** Moves every pwq's unused credit back to the shared counter. */
+    void reclaimAll() {
+        for (PoolWorkqueue p : wq.pwqs) {
+            int c = p.drainCredit();
+            if (c > 0) {
+                free.addAndGet(c);
+            }
+        }
+    }
+
+    /** An active item of {@code pwq} finished and no item of it can use the slot (its pool lock held). */
+    void release(PoolWorkqueue pwq) {
+        if (waiters.get() == 0) {
+            if (pwq.addCredit(1) > 2 * BATCH) {
+                free.addAndGet(pwq.trimCredit(BATCH));
+            }
+            if (waiters.get() == 0) {
+                return;
+            }
+            // Someone registered meanwhile: hand everything back below.
+        } else {
+            free.incrementAndGet();
+        }
+        free.addAndGet(pwq.drainCredit());
+        pokeWaiters();
+    }
+
+    /** A released pwq's unused credit goes back. */
+    void releaseAll(PoolWorkqueue pwq) {
+        int c = pwq.drainCredit();
+        if (c > 0) {
+            free.addAndGet(c);
+        }
+        if (waiters.get() > 0) {
+            pokeWaiters();
+        }
+    }
+
+    /** max_active changed from {@code from} to {@code to}: the difference goes to the shared counter. */
+    void resize(int from, int to) {
+        reclaimAll(); // unused credit must not let more than the new limit start
+        free.addAndGet(to - from);
+    }
+
+    private void pokeWaiters() {
+        for (PoolWorkqueue p : wq.pwqs) {
+            if (p.budgetWaiting) {
+                p.poke();
+            }
+        }
+    }
+
+    /** @return slots in the shared counter (tests and dumps) */
+    int free() {
+        return free.get();
+    }
+}
