@@ -245,13 +245,6 @@ public final class Topology {
     }
 
     private String render(AffinityScope scope) {
-        StringBuilder sb = new StringBuilder();
-        for (BitSet b : pods(scope)) {
-            if (!sb.isEmpty()) {
-                sb.append('|');
-            }
-            sb.append(WorkqueueAttrs.cpuList(b));
-        }
-        return sb.toString();
+        return io.jworkqueue.internal.CpuList.formatPods(pods(scope));
     }
 }

@@ -1,6 +1,7 @@
 package io.jworkqueue.internal;
 
 import java.util.BitSet;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -82,6 +83,23 @@ public final class CpuList {
                 sb.append('-').append(end);
             }
             i = end == Integer.MAX_VALUE ? -1 : cpus.nextSetBit(end + 1);
+        }
+        return sb.toString();
+    }
+
+    /**
+     * Renders pods (groups of CPUs) as their CPU lists joined by {@code |}: {@code 0-1|2-3}.
+     *
+     * @param pods the pods, in order
+     * @return the rendering
+     */
+    public static String formatPods(List<BitSet> pods) {
+        StringBuilder sb = new StringBuilder();
+        for (BitSet b : pods) {
+            if (!sb.isEmpty()) {
+                sb.append('|');
+            }
+            sb.append(format(b));
         }
         return sb.toString();
     }

@@ -814,7 +814,7 @@ public final class WorkqueueImpl implements Workqueue {
         }
         return new WorkqueueInfo(name, flagString(flags), maxActive, unbound, ordered, active, inact,
                 started, completed, cpu, intensive, cmw, rpr, mayday, rescued,
-                rescuer == null ? "" : rescuer.thread.getName(), pools);
+                rescuer == null ? "" : rescuer.thread.getName(), pools, unbound ? attrs().toString() : "");
     }
 
     @Override
