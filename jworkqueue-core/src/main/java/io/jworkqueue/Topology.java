@@ -156,7 +156,7 @@ public final class Topology {
             if (Files.isReadable(procStatus)) {
                 allowed = io.jworkqueue.internal.SysfsTopology.allowedCpus(procStatus);
             }
-            return io.jworkqueue.internal.SysfsTopology.read(sysCpuDir, allowed);
+            return io.jworkqueue.internal.SysfsTopology.detect(sysCpuDir, allowed);
         } catch (RuntimeException unusable) {
             System.getLogger("io.jworkqueue").log(System.Logger.Level.DEBUG,
                     "cannot read the CPU topology, using a flat one: " + unusable);

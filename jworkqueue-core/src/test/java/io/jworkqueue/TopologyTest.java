@@ -173,6 +173,22 @@ class TopologyTest {
     }
 
     @Test
+    void detect_sameUsableCpus_reusesTheReading_changedOnesReadAgain(@TempDir Path tmp) throws IOException {
+        Path tree = recorded("container16");
+        Path status = tree.resolve("proc-self-status");
+        Topology first = Topology.detect(tree.resolve("cpu"), status);
+        assertSame(first, Topology.detect(tree.resolve("cpu"), status), "the same tree and CPUs: read once");
+        Path wider = Files.writeString(tmp.resolve("status"), "Cpus_allowed_list:\t2-7\n");
+        Topology six = Topology.detect(tree.resolve("cpu"), wider);
+        assertEquals(6, six.cpus(), "a changed affinity reads the tree again");
+        assertEquals("0-1|2-5", pods(six, AffinityScope.CACHE));
+        Path cpu = tree(tmp.resolve("cpu"), Map.of("online", "0-1"));
+        assertEquals(2, Topology.detect(cpu, tmp.resolve("none")).cpus());
+        Files.writeString(cpu.resolve("online"), "0-2\n");
+        assertEquals(3, Topology.detect(cpu, tmp.resolve("none")).cpus(), "a CPU brought online reads it again");
+    }
+
+    @Test
     void detect_statusWithoutAllowedList_everyOnlineCpu(@TempDir Path tmp) throws IOException {
         Path status = Files.writeString(tmp.resolve("status"), "Name:\tjava\nThreads:\t3\n");
         assertEquals(Topology.read(recorded("smt4/cpu")), Topology.detect(recorded("smt4/cpu"), status));

@@ -51,6 +51,37 @@ public final class SysfsTopology {
      *     if no CPU is left
      */
     public static Topology read(Path sysCpuDir, BitSet allowed) {
+        return readCpus(sysCpuDir, usable(sysCpuDir, allowed));
+    }
+
+    /**
+     * {@link #read}, reusing the last result while the tree and its usable CPUs (online and
+     * allowed) are the same: every runtime build detects the topology, and a large machine has
+     * thousands of these files. A CPU brought on- or offline, or a changed affinity, reads the
+     * tree again.
+     *
+     * @throws UncheckedIOException as {@link #read}
+     * @throws IllegalArgumentException as {@link #read}
+     */
+    public static Topology detect(Path sysCpuDir, BitSet allowed) {
+        BitSet cpus = usable(sysCpuDir, allowed);
+        Detected d = lastDetected;
+        if (d != null && d.dir().equals(sysCpuDir) && d.cpus().equals(cpus)) {
+            return d.topology();
+        }
+        Topology t = readCpus(sysCpuDir, cpus);
+        lastDetected = new Detected(sysCpuDir, cpus, t);
+        return t;
+    }
+
+    /** What {@link #detect} read last. */
+    private record Detected(Path dir, BitSet cpus, Topology topology) {}
+
+    /** Racy by design: two threads detecting at once both read the tree, and one result stays. */
+    private static volatile Detected lastDetected;
+
+    /** @return the online CPUs in {@code allowed} (all online ones if null); never empty */
+    private static BitSet usable(Path sysCpuDir, BitSet allowed) {
         BitSet online = online(sysCpuDir);
         BitSet cpus = (BitSet) online.clone();
         if (allowed != null) {
@@ -60,6 +91,10 @@ public final class SysfsTopology {
             throw new IllegalArgumentException(sysCpuDir + ": no CPU to use (online " + CpuList.format(online)
                     + (allowed == null ? "" : ", allowed " + CpuList.format(allowed)) + ")");
         }
+        return cpus;
+    }
+
+    private static Topology readCpus(Path sysCpuDir, BitSet cpus) {
         int n = cpus.cardinality();
         int[] core = new int[n];
         int[] llc = new int[n];
