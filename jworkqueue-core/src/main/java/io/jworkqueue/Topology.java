@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,12 +33,25 @@ public final class Topology {
     /**
      * Renumbers group ids 0, 1, 2, ... in order of first appearance (in place), so that equal
      * groupings are equal topologies and {@link #fit} can mint ids above every existing one.
+     * Plain arrays, no boxing: engines built in model-checking tests run this too.
      */
     private static int[] dense(int[] ids) {
-        Map<Integer, Integer> seen = new HashMap<>();
+        int[] sorted = ids.clone();
+        Arrays.sort(sorted);
+        int distinct = 0;
+        for (int i = 0; i < sorted.length; i++) {
+            if (i == 0 || sorted[i] != sorted[i - 1]) {
+                sorted[distinct++] = sorted[i];
+            }
+        }
+        int[] rank = new int[distinct]; // by sorted id: its new id + 1, 0 = not seen yet
+        int next = 0;
         for (int i = 0; i < ids.length; i++) {
-            Integer k = seen.putIfAbsent(ids[i], seen.size());
-            ids[i] = k != null ? k : seen.size() - 1;
+            int k = Arrays.binarySearch(sorted, 0, distinct, ids[i]);
+            if (rank[k] == 0) {
+                rank[k] = ++next;
+            }
+            ids[i] = rank[k] - 1;
         }
         return ids;
     }
