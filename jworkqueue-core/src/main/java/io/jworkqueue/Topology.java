@@ -1,5 +1,6 @@
 package io.jworkqueue;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -24,9 +25,35 @@ public final class Topology {
     private final int[] node;
 
     private Topology(int[] core, int[] llc, int[] node) {
-        this.core = core;
-        this.llc = llc;
-        this.node = node;
+        this.core = dense(core);
+        this.llc = dense(llc);
+        this.node = dense(node);
+    }
+
+    /**
+     * Renumbers group ids 0, 1, 2, ... in order of first appearance (in place), so that equal
+     * groupings are equal topologies and {@link #fit} can mint ids above every existing one.
+     * Plain arrays, no boxing: engines built in model-checking tests run this too.
+     */
+    private static int[] dense(int[] ids) {
+        int[] sorted = ids.clone();
+        Arrays.sort(sorted);
+        int distinct = 0;
+        for (int i = 0; i < sorted.length; i++) {
+            if (i == 0 || sorted[i] != sorted[i - 1]) {
+                sorted[distinct++] = sorted[i];
+            }
+        }
+        int[] rank = new int[distinct]; // by sorted id: its new id + 1, 0 = not seen yet
+        int next = 0;
+        for (int i = 0; i < ids.length; i++) {
+            int k = Arrays.binarySearch(sorted, 0, distinct, ids[i]);
+            if (rank[k] == 0) {
+                rank[k] = ++next;
+            }
+            ids[i] = rank[k] - 1;
+        }
+        return ids;
     }
 
     /**
@@ -82,22 +109,71 @@ public final class Topology {
     }
 
     /**
-     * Reads a Linux sysfs CPU tree ({@code /sys/devices/system/cpu} or a recorded copy).
+     * Reads a Linux sysfs CPU tree ({@code /sys/devices/system/cpu} or a recorded copy). Every
+     * online CPU (the {@code online} file, else the {@code cpuN} directories present) becomes a
+     * CPU of the topology, renumbered densely in ascending order; per CPU:
+     * <ul>
+     *   <li>its core from {@code cpuN/topology/thread_siblings_list} (or {@code core_cpus_list});
+     *       without it, each CPU is a core of its own;
+     *   <li>its last-level cache: among {@code cpuN/cache/indexK/} of type {@code Unified} or
+     *       {@code Data}, the highest {@code level}'s {@code shared_cpu_list}; without cache
+     *       information, one cache per NUMA node;
+     *   <li>its NUMA node from a {@code cpuN/nodeM} entry, else {@code ../node/nodeM/cpulist},
+     *       else node 0.
+     * </ul>
+     * CPU lists use the Linux syntax ({@code 0-3,8-11}, also {@code 0-7:2/4}).
      *
      * @param sysCpuDir the directory holding {@code cpu0/}, {@code cpu1/}, ...
+     * @return the topology of the online CPUs
+     * @throws NullPointerException if {@code sysCpuDir} is null
      * @throws java.io.UncheckedIOException if the tree cannot be read
+     * @throws IllegalArgumentException naming the file and its value if a file holds garbage, or
+     *     if the tree has no online CPU
      */
     public static Topology read(Path sysCpuDir) {
-        throw new UnsupportedOperationException("not yet");
+        Objects.requireNonNull(sysCpuDir, "sysCpuDir");
+        return io.jworkqueue.internal.SysfsTopology.read(sysCpuDir, null);
     }
 
     /**
-     * The topology of this machine: read from {@code /sys/devices/system/cpu} on Linux,
-     * restricted to the CPUs this process may run on; {@link #flat} with the available
-     * processors where it cannot be read.
+     * The topology of this machine: on Linux, {@link #read(Path) read} from
+     * {@code /sys/devices/system/cpu} and restricted to the CPUs this process may run on
+     * ({@code Cpus_allowed_list} in {@code /proc/self/status}: a container's cpuset, {@code taskset}),
+     * renumbered densely in order; elsewhere, or if anything cannot be read,
+     * {@link #flat flat}{@code (availableProcessors())}. Never throws.
+     *
+     * <p>The CPU count can differ from {@link Runtime#availableProcessors()} where a CPU quota or
+     * {@code -XX:ActiveProcessorCount} limits the latter; the runtime then {@linkplain #fit fits}
+     * the topology to its CPU count.
+     *
+     * @return the topology
      */
     public static Topology detect() {
-        return flat(Runtime.getRuntime().availableProcessors());
+        if (!System.getProperty("os.name", "").startsWith("Linux")) {
+            return flat(Runtime.getRuntime().availableProcessors());
+        }
+        return detect(Path.of("/sys/devices/system/cpu"), Path.of("/proc/self/status"));
+    }
+
+    /**
+     * {@link #detect()} reading the given files (tests feed recorded ones).
+     *
+     * @param sysCpuDir the sysfs CPU tree
+     * @param procStatus a {@code /proc/<pid>/status} file; its {@code Cpus_allowed_list} restricts
+     *     the CPUs (every online CPU if it is missing or has no such line)
+     */
+    static Topology detect(Path sysCpuDir, Path procStatus) {
+        try {
+            BitSet allowed = null;
+            if (Files.isReadable(procStatus)) {
+                allowed = io.jworkqueue.internal.SysfsTopology.allowedCpus(procStatus);
+            }
+            return io.jworkqueue.internal.SysfsTopology.detect(sysCpuDir, allowed);
+        } catch (RuntimeException unusable) {
+            System.getLogger("io.jworkqueue").log(System.Logger.Level.DEBUG,
+                    "cannot read the CPU topology, using a flat one: " + unusable);
+            return flat(Runtime.getRuntime().availableProcessors());
+        }
     }
 
     /** @return the number of CPUs */
@@ -181,13 +257,6 @@ public final class Topology {
     }
 
     private String render(AffinityScope scope) {
-        StringBuilder sb = new StringBuilder();
-        for (BitSet b : pods(scope)) {
-            if (!sb.isEmpty()) {
-                sb.append('|');
-            }
-            sb.append(WorkqueueAttrs.cpuList(b));
-        }
-        return sb.toString();
+        return io.jworkqueue.internal.CpuList.formatPods(pods(scope));
     }
 }

@@ -23,7 +23,9 @@ public enum WorkqueueFlag {
     MEM_RECLAIM,
     /**
      * {@code WQ_PERCPU} (Linux 6.17+): explicitly per-CPU (bound), the default when neither this
-     * nor {@link #UNBOUND} is given. Refused together with {@link #UNBOUND}.
+     * nor {@link #UNBOUND} is given; keeps a {@link #POWER_EFFICIENT} workqueue bound even when
+     * the runtime is power-efficient. Refused together with {@link #UNBOUND} and on ordered
+     * workqueues (which are unbound).
      */
     PERCPU,
     /** {@code WQ_HIGHPRI}: served by the high-priority pools, whose threads run at maximum priority. */

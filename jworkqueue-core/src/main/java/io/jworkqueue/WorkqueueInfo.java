@@ -31,6 +31,7 @@ public final class WorkqueueInfo {
     private final long rescued;
     private final String rescuer;
     private final int[] pools;
+    private final String attrs;
 
     /**
      * Creates a snapshot; used by the runtime and by the JMX framework when it rebuilds one
@@ -55,13 +56,16 @@ public final class WorkqueueInfo {
      * @param pools for each CPU, the id of the pool serving it; for an unbound workqueue the pool of
      *     each of its pwqs (one per pod, oldest first: pwqs replaced by {@code applyAttrs} stay
      *     until they drain)
+     * @param attrs an unbound workqueue's attributes as {@link WorkqueueAttrs#toString()} renders
+     *     them ({@code nice=0 cpus=all scope=default strict=0}), empty for a bound one
      */
     @ConstructorParameters({"name", "flags", "maxActive", "unbound", "ordered", "nrActive", "nrInactive",
             "started", "completed", "cpuTimeNanos", "cpuIntensive", "cmWakeups", "repatriated", "maydays",
-            "rescued", "rescuer", "pools"})
+            "rescued", "rescuer", "pools", "attrs"})
     public WorkqueueInfo(String name, String flags, int maxActive, boolean unbound, boolean ordered,
             int nrActive, int nrInactive, long started, long completed, long cpuTimeNanos, long cpuIntensive,
-            long cmWakeups, long repatriated, long maydays, long rescued, String rescuer, int[] pools) {
+            long cmWakeups, long repatriated, long maydays, long rescued, String rescuer, int[] pools,
+            String attrs) {
         this.name = name;
         this.flags = flags;
         this.maxActive = maxActive;
@@ -79,6 +83,20 @@ public final class WorkqueueInfo {
         this.rescued = rescued;
         this.rescuer = rescuer;
         this.pools = pools == null ? new int[0] : pools.clone();
+        this.attrs = attrs == null ? "" : attrs;
+    }
+
+    /**
+     * A snapshot without attributes (as before they existed): {@link #getAttrs()} is empty.
+     *
+     * @see #WorkqueueInfo(String, String, int, boolean, boolean, int, int, long, long, long, long,
+     *     long, long, long, long, String, int[], String)
+     */
+    public WorkqueueInfo(String name, String flags, int maxActive, boolean unbound, boolean ordered,
+            int nrActive, int nrInactive, long started, long completed, long cpuTimeNanos, long cpuIntensive,
+            long cmWakeups, long repatriated, long maydays, long rescued, String rescuer, int[] pools) {
+        this(name, flags, maxActive, unbound, ordered, nrActive, nrInactive, started, completed, cpuTimeNanos,
+                cpuIntensive, cmWakeups, repatriated, maydays, rescued, rescuer, pools, "");
     }
 
     /** @return the workqueue's name */
@@ -115,6 +133,11 @@ public final class WorkqueueInfo {
     public String getRescuer() { return rescuer; }
     /** @return for each CPU the id of the pool serving it; for an unbound workqueue the pool of each linked pwq, one per pod, oldest first (pwqs replaced by applyAttrs stay until they drain) */
     public int[] getPools() { return pools.clone(); }
+    /**
+     * @return an unbound workqueue's attributes ({@link Workqueue#attrs()}) rendered as
+     *     {@code nice=0 cpus=all scope=default strict=0}; empty for a bound workqueue
+     */
+    public String getAttrs() { return attrs; }
 
     /** @return the counters as a {@link WorkqueueStats} */
     public WorkqueueStats stats() {
@@ -128,6 +151,6 @@ public final class WorkqueueInfo {
                 + ", active=" + nrActive + ", inactive=" + nrInactive
                 + ", started=" + started + ", completed=" + completed
                 + (rescuer.isEmpty() ? "" : ", rescuer=" + rescuer)
-                + ", pools=" + Arrays.toString(pools) + "]";
+                + ", pools=" + Arrays.toString(pools) + (attrs.isEmpty() ? "" : ", attrs=" + attrs) + "]";
     }
 }

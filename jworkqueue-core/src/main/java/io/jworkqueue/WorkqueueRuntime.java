@@ -82,6 +82,13 @@ public final class WorkqueueRuntime implements AutoCloseable {
      *       <td>{@link Builder#createCooldown(Duration)}</td><td>a positive duration</td></tr>
      *   <tr><td>{@code jworkqueue.powerEfficient}</td>
      *       <td>{@link Builder#powerEfficient(boolean)}</td><td>{@code true} or {@code false}</td></tr>
+     *   <tr><td>{@code jworkqueue.affinityScope}</td>
+     *       <td>{@link Builder#defaultAffinityScope(AffinityScope)}</td>
+     *       <td>{@code cpu}, {@code smt}, {@code cache}, {@code numa} or {@code system}</td></tr>
+     *   <tr><td>{@code jworkqueue.virtualUnboundWorkers}</td>
+     *       <td>{@link Builder#virtualUnboundWorkers(boolean)}</td><td>{@code true} or {@code false}</td></tr>
+     *   <tr><td>{@code jworkqueue.pinWorkers}</td>
+     *       <td>{@link Builder#pinWorkers(boolean)}</td><td>{@code true} or {@code false}</td></tr>
      * </table>
      * A duration is ISO-8601 as {@link Duration#parse} reads it ({@code PT30S}), or a whole number
      * with a unit: {@code ns}, {@code us}, {@code ms}, {@code s}, {@code m}, {@code h}, {@code d}
@@ -127,13 +134,22 @@ public final class WorkqueueRuntime implements AutoCloseable {
         durationProperty(properties, "jworkqueue.watchdogThreshold", "a duration >= 0 (0 = off)", b::watchdogThreshold);
         durationProperty(properties, "jworkqueue.idleWorkerTimeout", "a positive duration", b::idleWorkerTimeout);
         durationProperty(properties, "jworkqueue.createCooldown", "a positive duration", b::createCooldown);
-        property(properties, "jworkqueue.powerEfficient", "true or false", v -> {
+        booleanProperty(properties, "jworkqueue.powerEfficient", b::powerEfficient);
+        property(properties, "jworkqueue.affinityScope", "one of cpu, smt, cache, numa, system",
+                v -> b.defaultAffinityScope(AffinityScope.ofSysfsName(v)));
+        booleanProperty(properties, "jworkqueue.virtualUnboundWorkers", b::virtualUnboundWorkers);
+        booleanProperty(properties, "jworkqueue.pinWorkers", b::pinWorkers);
+        return b;
+    }
+
+    private static void booleanProperty(java.util.function.Function<String, String> properties, String name,
+                                        Consumer<Boolean> setter) {
+        property(properties, name, "true or false", v -> {
             if (!v.equalsIgnoreCase("true") && !v.equalsIgnoreCase("false")) {
                 throw new IllegalArgumentException("not a boolean");
             }
-            b.powerEfficient(Boolean.parseBoolean(v));
+            setter.accept(Boolean.parseBoolean(v));
         });
-        return b;
     }
 
     private static void durationProperty(java.util.function.Function<String, String> properties, String name,
@@ -218,7 +234,8 @@ public final class WorkqueueRuntime implements AutoCloseable {
      *     system-wide for unbound ones; 0 for the default (1024)
      * @return the new workqueue
      * @throws NullPointerException if {@code name} or {@code flags} is null or holds null
-     * @throws IllegalArgumentException if the name is empty, too long, blank or holds a control character, or maxActive out of range
+     * @throws IllegalArgumentException if the name is empty, too long, blank or holds a control character,
+     *     maxActive out of range, or the flags hold both {@code PERCPU} and {@code UNBOUND}
      * @throws IllegalStateException if the runtime is closed
      */
     public Workqueue alloc(String name, Set<WorkqueueFlag> flags, int maxActive) {
@@ -232,6 +249,7 @@ public final class WorkqueueRuntime implements AutoCloseable {
      * @param name 1 to 32 characters, not blank, no control characters
      * @param flags extra flags ({@code UNBOUND} is implied)
      * @return the new workqueue
+     * @throws IllegalArgumentException as {@link #alloc}, and for {@code PERCPU} (an ordered workqueue is unbound)
      */
     public Workqueue allocOrdered(String name, Set<WorkqueueFlag> flags) {
         return core.alloc(name, flags, 1, true, false);

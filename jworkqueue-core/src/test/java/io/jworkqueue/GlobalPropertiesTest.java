@@ -83,6 +83,46 @@ class GlobalPropertiesTest {
         }
     }
 
+    @Test
+    void fromProperties_unboundOptions_configureTheBuilder() {
+        var cfg = parse(Map.of(
+                "jworkqueue.affinityScope", " NUMA ",
+                "jworkqueue.virtualUnboundWorkers", "true",
+                "jworkqueue.pinWorkers", "True")).config();
+        assertEquals(AffinityScope.NUMA, cfg.defaultScope());
+        assertTrue(cfg.virtualUnbound());
+        assertTrue(cfg.pinWorkers());
+        for (AffinityScope s : List.of(AffinityScope.CPU, AffinityScope.SMT, AffinityScope.CACHE, AffinityScope.SYSTEM)) {
+            assertEquals(s, parse(Map.of("jworkqueue.affinityScope", s.sysfsName())).config().defaultScope());
+        }
+        var defaults = parse(Map.of()).config();
+        assertEquals(AffinityScope.CACHE, defaults.defaultScope());
+        assertFalse(defaults.virtualUnbound());
+        assertFalse(defaults.pinWorkers());
+        var off = parse(Map.of("jworkqueue.virtualUnboundWorkers", "false", "jworkqueue.pinWorkers", "FALSE")).config();
+        assertFalse(off.virtualUnbound());
+        assertFalse(off.pinWorkers());
+    }
+
+    @Test
+    void fromProperties_badUnboundOptions_failNamingPropertyValueAndRange() {
+        record Bad(String property, String value, String allowed, String why) {}
+        List<Bad> bad = List.of(
+                new Bad("jworkqueue.affinityScope", "default", "one of cpu, smt, cache, numa, system", "not default"),
+                new Bad("jworkqueue.affinityScope", "socket", "one of cpu, smt, cache, numa, system", "'socket'"),
+                new Bad("jworkqueue.affinityScope", "", "one of cpu, smt, cache, numa, system", "''"),
+                new Bad("jworkqueue.virtualUnboundWorkers", "yes", "true or false", "not a boolean"),
+                new Bad("jworkqueue.pinWorkers", "1", "true or false", "not a boolean"));
+        for (Bad b : bad) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> parse(Map.of(b.property(), b.value())), b::toString);
+            String m = e.getMessage();
+            assertTrue(m.startsWith("system property " + b.property() + "=\"" + b.value() + "\" is invalid"), m);
+            assertTrue(m.endsWith("allowed: " + b.allowed()), b + ": " + m);
+            assertTrue(m.contains(b.why()), b + ": " + m);
+        }
+    }
+
     /** Runs in a child JVM: prints what global() gives with the properties it was started with. */
     public static final class Child {
         public static void main(String[] args) {

@@ -111,8 +111,8 @@ class JmxTest {
             CompositeType type = items[0].getCompositeType();
             assertEquals(new TreeSet<>(List.of("name", "flags", "maxActive", "unbound", "ordered", "nrActive",
                     "nrInactive", "started", "completed", "cpuTimeNanos", "cpuIntensive", "cmWakeups",
-                    "repatriated", "maydays", "rescued", "rescuer", "pools")), new TreeSet<>(type.keySet()));
-            assertType(type, SimpleType.STRING, "name", "flags", "rescuer");
+                    "repatriated", "maydays", "rescued", "rescuer", "pools", "attrs")), new TreeSet<>(type.keySet()));
+            assertType(type, SimpleType.STRING, "name", "flags", "rescuer", "attrs");
             assertType(type, SimpleType.INTEGER, "maxActive", "nrActive", "nrInactive");
             assertType(type, SimpleType.BOOLEAN, "unbound", "ordered");
             assertType(type, SimpleType.LONG, "started", "completed", "cpuTimeNanos", "cpuIntensive", "cmWakeups",
@@ -125,7 +125,9 @@ class JmxTest {
             assertEquals(false, events.get("unbound"));
             assertArrayEquals(new int[] {0, 2}, (int[]) events.get("pools"));
             assertEquals("", events.get("rescuer"));
+            assertEquals("", events.get("attrs"), "a bound workqueue has no attributes");
             CompositeData ub = find(items, "jmx_ub");
+            assertEquals("nice=0 cpus=all scope=default strict=0", ub.get("attrs"));
             assertEquals("UNBOUND,FREEZABLE", ub.get("flags"));
             assertEquals(7, ub.get("maxActive"));
             assertEquals(true, ub.get("unbound"));

@@ -19,6 +19,8 @@ import picocli.CommandLine.Parameters;
             "For every jworkqueue runtime in the target JVM, what the kernel's",
             "tools/workqueue/wq_dump.py shows:",
             "",
+            "  Affinity Scopes        topology (pods of the smt, cache and numa scopes),",
+            "                         default scope, pinning, attributes of unbound workqueues",
             "  Worker Pools           pool[id] ref nice idle/workers cpu|cpus=unbound flags",
             "  Workqueue CPU -> pool  type (percpu, unbound, ordered), pool id per CPU",
             "  Workqueue -> rescuer   rescuer thread of each MEM_RECLAIM workqueue",
@@ -29,6 +31,11 @@ import picocli.CommandLine.Parameters;
         exitCodeList = {"0:ok", "1:usage error", "2:cannot attach/connect", "3:no jworkqueue runtime in the target"})
 final class DumpCommand implements Callable<Integer> {
     private static final int WQ_NAME_LEN = 32;
+    /**
+     * The line that starts the affinity part of the runtime's {@code dump()} (the core's
+     * {@code Dump.AFFINITY_HEADER}); the part before it is {@code show_all_workqueues()}.
+     */
+    static final String AFFINITY_HEADER = "Affinity scopes:\n";
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -61,6 +68,17 @@ final class DumpCommand implements Callable<Integer> {
         String title = String.format(Locale.ROOT, "Runtime %s: %d CPUs, %s workers, %s lockups reported",
                 name, cpus, t.attribute(on, "WorkerCount"), t.attribute(on, "LockupsReported"));
         section(out, title, '#');
+
+        String dump = t.dump(on);
+        dump = dump == null ? "" : dump;
+        int affinity = dump.lastIndexOf(AFFINITY_HEADER);
+        String busy = affinity < 0 ? dump : dump.substring(0, affinity);
+        if (affinity >= 0) {
+            section(out, "Affinity Scopes", '=');
+            dump.substring(affinity + AFFINITY_HEADER.length()).lines()
+                    .filter(l -> !l.isBlank()).forEach(l -> out.println(l.strip()));
+            out.println();
+        }
 
         section(out, "Worker Pools", '=');
         int idLen = 1;
@@ -131,8 +149,7 @@ final class DumpCommand implements Callable<Integer> {
 
         out.println();
         section(out, "Busy workqueues and worker pools", '=');
-        String dump = t.dump(on);
-        out.print(dump == null || dump.isBlank() ? "(none busy)\n" : dump.endsWith("\n") ? dump : dump + "\n");
+        out.print(busy.isBlank() ? "(none busy)\n" : busy.endsWith("\n") ? busy : busy + "\n");
     }
 
     private static void section(PrintWriter out, String title, char underline) {

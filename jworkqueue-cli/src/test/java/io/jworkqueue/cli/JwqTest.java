@@ -1,6 +1,7 @@
 package io.jworkqueue.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jworkqueue.Work;
@@ -120,10 +121,16 @@ class JwqTest {
         Result r = jwq("dump", Long.toString(child.pid()));
         assertEquals(0, r.code(), r::toString);
         String out = r.out();
-        for (String section : List.of("Runtime child:", "Worker Pools", "Workqueue CPU -> pool", "Workqueue -> rescuer",
-                "Unbound workqueue -> nr_active/max_active", "Busy workqueues and worker pools")) {
+        for (String section : List.of("Runtime child:", "Affinity Scopes", "Worker Pools", "Workqueue CPU -> pool",
+                "Workqueue -> rescuer", "Unbound workqueue -> nr_active/max_active", "Busy workqueues and worker pools")) {
             assertTrue(out.contains(section), section + " missing\n" + r);
         }
+        assertTrue(out.indexOf("Affinity Scopes") < out.indexOf("Worker Pools"), out);
+        assertTrue(Pattern.compile("(?m)^topology: \\d+ cpus, smt \\S+, cache \\S+, numa \\S+$").matcher(out).find(), out);
+        assertTrue(out.contains("\ndefault scope: cache\n"), out);
+        assertTrue(out.contains("\npinning: off\n"), out);
+        assertTrue(out.contains("\nunbound workqueue child_unbound: nice=0 cpus=all scope=default strict=0\n"), out);
+        assertFalse(out.contains("Affinity scopes:"), "the dump's affinity part is shown as its own section\n" + out);
         assertTrue(Pattern.compile("(?m)^pool\\[\\d+\\] ref=\\s*\\d+ nice=\\s*-?\\d+ idle/workers=\\s*\\d+/\\s*\\d+ cpu=\\s*0").matcher(out).find(), out);
         assertTrue(Pattern.compile("(?m)^pool\\[\\d+\\] .*cpus=unbound").matcher(out).find(), out);
         assertTrue(Pattern.compile("(?m)^child_bound\\s+percpu(\\s+\\d+)+$").matcher(out).find(), out);

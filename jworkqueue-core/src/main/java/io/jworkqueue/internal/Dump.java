@@ -75,6 +75,41 @@ final class Dump {
         return sb.toString();
     }
 
+    /** The first line of {@link #affinity}, which {@code jwq dump} shows as a section of its own. */
+    static final String AFFINITY_HEADER = "Affinity scopes:";
+
+    /**
+     * What {@code wq_dump.py} shows under "Affinity Scopes": the topology's pods, the scope
+     * {@code default} stands for, whether workers are pinned, and the attributes of every unbound
+     * workqueue ({@code WorkqueueAttrs.toString()}):
+     * <pre>
+     * Affinity scopes:
+     *   topology: 4 cpus, smt 0-1|2-3, cache 0-3, numa 0-3
+     *   default scope: cache
+     *   pinning: off
+     *   unbound workqueue events_unbound: nice=0 cpus=all scope=default strict=0
+     * </pre>
+     */
+    static String affinity(RuntimeCore rt) {
+        RuntimeConfig c = rt.config();
+        io.jworkqueue.Topology t = c.topology();
+        StringBuilder sb = new StringBuilder(AFFINITY_HEADER).append('\n');
+        sb.append("  topology: ").append(t.cpus()).append(" cpus");
+        for (io.jworkqueue.AffinityScope s : new io.jworkqueue.AffinityScope[] {
+                io.jworkqueue.AffinityScope.SMT, io.jworkqueue.AffinityScope.CACHE, io.jworkqueue.AffinityScope.NUMA}) {
+            sb.append(", ").append(s.sysfsName()).append(' ').append(CpuList.formatPods(t.pods(s)));
+        }
+        sb.append('\n');
+        sb.append("  default scope: ").append(c.defaultScope().sysfsName()).append('\n');
+        sb.append("  pinning: ").append(c.pinWorkers() ? CpuAffinity.status() : "off").append('\n');
+        for (WorkqueueImpl wq : rt.workqueueImpls()) {
+            if (wq.unbound) {
+                sb.append("  unbound workqueue ").append(wq.name()).append(": ").append(wq.attrs()).append('\n');
+            }
+        }
+        return sb.toString();
+    }
+
     private static void pwqLine(PoolWorkqueue pwq, StringBuilder out) {
         WorkerPool p = pwq.pool;
         p.lockPool();

@@ -1,6 +1,8 @@
 package io.jworkqueue.internal;
 
+import io.jworkqueue.AffinityScope;
 import io.jworkqueue.PoolInfo;
+import io.jworkqueue.WorkqueueAttrs;
 import io.jworkqueue.WorkqueueInfo;
 import io.jworkqueue.WorkqueueMXBean;
 import io.jworkqueue.WorkqueueRuntimeMXBean;
@@ -9,6 +11,8 @@ import java.lang.ref.Cleaner;
 import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
+import java.util.BitSet;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.management.InstanceAlreadyExistsException;
@@ -213,6 +217,63 @@ final class Jmx {
         @Override public boolean isPerCpu() { return !wq().unbound; }
         @Override public int getMaxActive() { return wq().maxActive(); }
         @Override public void setMaxActive(int maxActive) { wq().setMaxActive(maxActive); }
+        @Override public String getCpumask() {
+            WorkqueueAttrs a = unboundAttrs();
+            return a == null ? "" : a.cpus().isEmpty() ? "all" : CpuList.format(a.cpus());
+        }
+        @Override public void setCpumask(String cpus) {
+            Objects.requireNonNull(cpus, "cpumask");
+            String v = cpus.strip();
+            BitSet set;
+            try {
+                set = v.equalsIgnoreCase("all") ? new BitSet() : CpuList.parse(v);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("workqueue '" + name + "': cpumask '" + cpus + "' is not a CPU list ("
+                        + e.getMessage() + ")", e);
+            }
+            update(b -> b.cpus(set));
+        }
+        @Override public int getNice() {
+            WorkqueueAttrs a = unboundAttrs();
+            return a == null ? 0 : a.nice();
+        }
+        @Override public void setNice(int nice) { update(b -> b.nice(nice)); }
+        @Override public String getAffinityScope() {
+            WorkqueueAttrs a = unboundAttrs();
+            return a == null ? "" : a.affinityScope().sysfsName();
+        }
+        @Override public void setAffinityScope(String scope) {
+            update(b -> b.affinityScope(AffinityScope.ofSysfsName(scope)));
+        }
+        @Override public boolean isAffinityStrict() {
+            WorkqueueAttrs a = unboundAttrs();
+            return a != null && a.affinityStrict();
+        }
+        @Override public void setAffinityStrict(boolean strict) { update(b -> b.affinityStrict(strict)); }
+
+        /** @return the attributes of an unbound workqueue, null for a bound one (reads are neutral there) */
+        private WorkqueueAttrs unboundAttrs() {
+            WorkqueueImpl w = wq();
+            return w.unbound ? w.attrs() : null;
+        }
+
+        /**
+         * Changes one field of the current attributes and applies them ({@code wq_sysfs_prep_attrs}
+         * then {@code apply_workqueue_attrs_locked}); one write at a time per workqueue, so two
+         * writes of different fields both take effect. A value the builder refuses fails with its
+         * message, prefixed by the workqueue's name.
+         */
+        private synchronized void update(java.util.function.Consumer<WorkqueueAttrs.Builder> change) {
+            WorkqueueImpl w = wq();
+            WorkqueueAttrs.Builder b = w.attrs().toBuilder(); // a bound workqueue: IllegalStateException
+            try {
+                change.accept(b);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("workqueue '" + name + "': " + e.getMessage(), e);
+            }
+            w.applyAttrs(b.build());
+        }
+
         @Override public int getNrActive() { return info().getNrActive(); }
         @Override public int getNrInactive() { return info().getNrInactive(); }
         @Override public long getStarted() { return wq().stats().started(); }

@@ -286,9 +286,12 @@ public final class RuntimeCore {
         return lockups.get();
     }
 
-    /** @return {@code show_all_workqueues()}: busy workqueues and pools, in the kernel's format */
+    /**
+     * @return {@code show_all_workqueues()}: busy workqueues and pools, in the kernel's format;
+     *     then the affinity scopes (topology, default scope, attributes of unbound workqueues)
+     */
     public String dump() {
-        return Dump.busy(this);
+        return Dump.busy(this) + Dump.affinity(this);
     }
 
     /**

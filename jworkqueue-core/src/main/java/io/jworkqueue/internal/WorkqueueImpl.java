@@ -1014,7 +1014,7 @@ public final class WorkqueueImpl implements Workqueue {
         return new WorkqueueInfo(name, flagString(flags), maxActive, unbound, ordered, active, inact,
                 started + r[0], completed + r[1], cpu + r[2], intensive + r[3], cmw + r[4], rpr + r[5],
                 mayday + r[6], rescued + r[7],
-                rescuer == null ? "" : rescuer.thread.getName(), pools);
+                rescuer == null ? "" : rescuer.thread.getName(), pools, unbound ? attrs().toString() : "");
     }
 
     @Override
