@@ -23,18 +23,23 @@ import java.util.Set;
 public final class ModelExecutor {
     private ModelExecutor() {}
 
+    /**
+     * One configuration for every engine, built once: the model checker explores each scenario
+     * thousands of times, and everything built inside a scenario (the topology, say) is explored
+     * with it, so what does not change between runs is made outside. Three CPUs: the unbound
+     * pool (one pod of all CPUs) keeps up to three counted running workers, more than the two a
+     * model can play, so it never asks for the concurrency monitor's thread (items never wait
+     * behind a full pool), as before unbound pools were concurrency-managed.
+     */
+    private static final RuntimeConfig CONFIG = new RuntimeConfig(3,
+            // A thread that the model checker sees start and end; a never-started one it would wait for.
+            r -> new Thread(() -> { }, "model-worker"),
+            Duration.ofMillis(10), Duration.ofDays(1), Duration.ZERO, Duration.ofSeconds(1),
+            (wq, work, t) -> { }, // the scenarios record what their items see and check it afterwards
+            null, false, System::nanoTime);
+
     private static RuntimeCore newCore() {
-        // Three CPUs: the unbound pool (one pod of all CPUs) keeps up to three counted running
-        // workers, more than the two a model can play, so it never asks for the concurrency
-        // monitor's thread (items never wait behind a full pool), as before unbound pools were
-        // concurrency-managed.
-        RuntimeConfig config = new RuntimeConfig(3,
-                // A thread that the model checker sees start and end; a never-started one it would wait for.
-                r -> new Thread(() -> { }, "model-worker"),
-                Duration.ofMillis(10), Duration.ofDays(1), Duration.ZERO, Duration.ofSeconds(1),
-                (wq, work, t) -> { }, // the scenarios record what their items see and check it afterwards
-                null, false, System::nanoTime);
-        return new RuntimeCore(null, config);
+        return new RuntimeCore(null, CONFIG);
     }
 
     /**

@@ -10,6 +10,7 @@ import io.jworkqueue.internal.ModelExecutor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jetbrains.lincheck.Lincheck;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -36,6 +37,22 @@ class LincheckModelTest {
     static final int INVOCATIONS = Integer.getInteger("lincheck.invocations", 300);
     /** How often the item of the cancelSync scenario requeues itself. */
     static final int REQUEUES = 3;
+
+    /**
+     * Runs every scenario once as plain Java before the model checker sees any of them, so the
+     * engine's classes are loaded and initialised outside it. Under the model checker, a class
+     * initialiser that one scenario thread runs while the checker has switched to another is a
+     * JVM lock the checker cannot see (the blocked thread looks hung), and the first invocation
+     * would also pay for loading and instrumenting them, which a loaded machine stretches past
+     * the checker's invocation time limit. The scenarios assert here too.
+     */
+    @BeforeAll
+    static void initialiseClassesOutsideTheModelChecker() {
+        cancelSyncScenario();
+        flushScenario();
+        disableScenario();
+        orderedScenario();
+    }
 
     /** A thread playing a worker of {@code wq}'s pool until {@code stop} is set. */
     static ScenarioThread worker(Workqueue wq, AtomicBoolean stop) {
