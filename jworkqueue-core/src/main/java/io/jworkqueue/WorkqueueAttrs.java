@@ -89,19 +89,7 @@ public final class WorkqueueAttrs {
 
     /** Renders a CPU set as a Linux CPU list ({@code 0-3,6}). */
     static String cpuList(BitSet cpus) {
-        StringBuilder sb = new StringBuilder();
-        for (int i = cpus.nextSetBit(0); i >= 0; ) {
-            int end = cpus.nextClearBit(i) - 1;
-            if (!sb.isEmpty()) {
-                sb.append(',');
-            }
-            sb.append(i);
-            if (end > i) {
-                sb.append('-').append(end);
-            }
-            i = cpus.nextSetBit(end + 1);
-        }
-        return sb.toString();
+        return io.jworkqueue.internal.CpuPinning.list(cpus);
     }
 
     /** Builds {@link WorkqueueAttrs}; every setter validates at once. */

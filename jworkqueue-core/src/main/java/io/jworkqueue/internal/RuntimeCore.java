@@ -279,7 +279,7 @@ public final class RuntimeCore {
 
     /** @return {@code show_all_workqueues()}: busy workqueues and pools, in the kernel's format */
     public String dump() {
-        return Dump.busy(this);
+        return Dump.busy(this) + CpuPinning.dumpLine(config) + '\n';
     }
 
     /**

@@ -91,6 +91,7 @@ final class Worker implements Runnable {
     @Override
     public void run() {
         tid = NativeThreads.currentTid();
+        CpuPinning.workerStarted(pool);
         WorkerPool.markCpu(this);
         CURRENT.set(this);
         try {
