@@ -159,8 +159,8 @@ final class CpuAffinity {
                     if (getFn == null || setFn == null) {
                         why = "the C library has no sched_getaffinity/sched_setaffinity";
                     } else {
-                        get = linker.downcallHandle(getFn, fd, errnoOption);
-                        set = linker.downcallHandle(setFn, fd, errnoOption);
+                        get = downcall(linker, getFn, fd, errnoOption);
+                        set = downcall(linker, setFn, fd, errnoOption);
                         capture = Linker.Option.captureStateLayout();
                         errno = capture.varHandle(MemoryLayout.PathElement.groupElement("errno"));
                         try (Arena arena = Arena.ofConfined()) {
@@ -197,6 +197,12 @@ final class CpuAffinity {
             CAPTURE = capture;
             ERRNO = errno;
             MASK_BYTES = bytes;
+        }
+
+        /** A restricted method: see the class comment for the JVM's native-access flag. */
+        @SuppressWarnings("restricted")
+        private static MethodHandle downcall(Linker linker, MemorySegment fn, FunctionDescriptor fd, Linker.Option option) {
+            return linker.downcallHandle(fn, fd, option);
         }
 
         /** {@code sched_setaffinity(0, ...)}: the calling thread may run on {@code osCpus} only. */

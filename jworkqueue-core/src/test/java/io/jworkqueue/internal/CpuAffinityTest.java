@@ -251,7 +251,8 @@ class CpuAffinityTest {
                 assertTrue(rt.systemUnbound().queue(new Work(self -> ran.countDown())));
             }
             assertTrue(ran.await(WAIT_S, SECONDS), "only " + (4 - ran.getCount()) + " of 4 items ran");
-            assertTrue(CpuAffinity.lastFailure().contains("injected fault at pin"), CpuAffinity.lastFailure());
+            String failure = String.valueOf(CpuAffinity.lastFailure());
+            assertTrue(failure.contains("injected fault at pin"), failure);
         }
     }
 }
