@@ -20,20 +20,24 @@ public final class CpuPinning {
      * Virtual threads are never pinned (that would pin their carrier). Never throws.
      */
     static void workerStarted(WorkerPool pool) {
-        if (Thread.currentThread().isVirtual()) {
-            return;
+        try {
+            if (Thread.currentThread().isVirtual()) {
+                return;
+            }
+            if (!pool.runtime.config().pinWorkers()) {
+                CpuAffinity.unpinInherited();
+                return;
+            }
+            BitSet cpus = new BitSet();
+            if (pool.isUnbound()) {
+                cpus.set(0, pool.runtime.cpus());
+            } else {
+                cpus.set(pool.cpu);
+            }
+            CpuAffinity.pinCurrentThread(cpus);
+        } catch (Throwable t) {
+            pool.runtime.internalError("pinning a worker", t); // CpuAffinity contains its own failures
         }
-        if (!pool.runtime.config().pinWorkers()) {
-            CpuAffinity.unpinInherited();
-            return;
-        }
-        BitSet cpus = new BitSet();
-        if (pool.isUnbound()) {
-            cpus.set(0, pool.runtime.cpus());
-        } else {
-            cpus.set(pool.cpu);
-        }
-        CpuAffinity.pinCurrentThread(cpus);
     }
 
     /**

@@ -103,12 +103,18 @@ final class CpuAffinity {
         }
     }
 
+    /** Remembers a failure and logs the first one; never throws (its caller is a starting thread). */
     private static void failed(String what, String why) {
-        String text = what + ": " + why;
-        lastFailure = text;
-        if (WARNED.compareAndSet(false, true)) {
-            LOG.log(System.Logger.Level.WARNING, "jworkqueue CPU pinning: " + text
-                    + "; the thread runs unpinned (reported once; WorkqueueRuntime.dump() shows the last failure)");
+        try {
+            String text = what + ": " + why;
+            lastFailure = text;
+            if (WARNED.compareAndSet(false, true)) {
+                LOG.log(System.Logger.Level.WARNING, "jworkqueue CPU pinning failed: " + text
+                        + "; the thread keeps the CPUs it had (reported once; WorkqueueRuntime.dump()"
+                        + " of a pinning runtime shows the last failure)");
+            }
+        } catch (Throwable ignored) {
+            // a logger that throws must not take the worker down
         }
     }
 
