@@ -68,7 +68,7 @@ final class ConcurrencyMonitor implements Runnable {
      */
     @Override
     public void run() {
-        CpuAffinity.unpinInherited(); // started from a worker, which may be pinned
+        CpuPinning.internalThreadStarted(); // started from a worker, which may be pinned
         try {
             while (!stopped) {
                 try {

@@ -41,6 +41,19 @@ public final class CpuPinning {
     }
 
     /**
+     * Called by the runtime's other threads (timer, concurrency monitor, rescuers) as they start:
+     * they drop an affinity inherited from a pinned worker that started them. Never throws.
+     */
+    static void internalThreadStarted() {
+        try {
+            CpuAffinity.unpinInherited();
+        } catch (Throwable t) {
+            // unpinInherited contains its own failures; this is a CpuAffinity that cannot even be
+            // loaded (a LinkageError): the thread keeps the CPUs it inherited and does its work
+        }
+    }
+
+    /**
      * The OS CPUs that {@code runtimeCpus} map onto.
      *
      * @param allowed the OS CPUs the process may use, ascending; empty: none known, the result is empty

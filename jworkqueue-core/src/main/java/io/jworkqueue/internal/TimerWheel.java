@@ -434,7 +434,7 @@ final class TimerWheel {
 
     /** The timer thread: runs {@link #loop} until closed, surviving whatever it throws. */
     private void run() {
-        CpuAffinity.unpinInherited(); // it may have been started from a pinned worker
+        CpuPinning.internalThreadStarted(); // it may have been started from a pinned worker
         while (true) {
             try {
                 loop();

@@ -47,15 +47,10 @@ class CpuAffinityTest {
         int tid = NativeThreads.currentTid();
         assertTrue(tid > 0, "no /proc/thread-self");
         try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/task/" + tid + "/status"))) {
-                if (line.startsWith("Cpus_allowed_list:")) {
-                    return parseList(line.substring(line.indexOf(':') + 1).trim());
-                }
-            }
+            return allowedOfThread(tid);
         } catch (IOException e) {
             throw new AssertionError("cannot read the status of thread " + tid, e);
         }
-        throw new AssertionError("no Cpus_allowed_list for thread " + tid);
     }
 
     /** The kernel's list format ({@code 0-3,6}) as a set. */
@@ -209,6 +204,58 @@ class CpuAffinityTest {
             })));
             assertTrue(done.await(WAIT_S, SECONDS), "the outer item did not finish");
             assertEquals(CpuPinning.set(allowed), result.get());
+        }
+    }
+
+    /** @return the kernel thread ids of this process whose name ({@code comm}, 15 characters) is {@code comm} */
+    static Set<Integer> tidsNamed(String comm) throws IOException {
+        Set<Integer> tids = new java.util.HashSet<>();
+        try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path t : (Iterable<Path>) tasks::iterator) {
+                try {
+                    if (Files.readString(t.resolve("comm")).strip().equals(comm)) {
+                        tids.add(Integer.parseInt(t.getFileName().toString()));
+                    }
+                } catch (IOException gone) {
+                    // the thread ended meanwhile
+                }
+            }
+        }
+        return tids;
+    }
+
+    static BitSet allowedOfThread(int tid) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/task/" + tid + "/status"))) {
+            if (line.startsWith("Cpus_allowed_list:")) {
+                return parseList(line.substring(line.indexOf(':') + 1).trim());
+            }
+        }
+        throw new AssertionError("no Cpus_allowed_list for thread " + tid);
+    }
+
+    @Test
+    void timerThread_startedFromPinnedWorker_runsOnEveryAllowedCpu() throws Exception {
+        int[] allowed = assumePinnable();
+        String comm = "jworkqueue-time"; // the timer thread's name as the kernel keeps it (15 characters)
+        try (WorkqueueRuntime pinning = WorkqueueRuntime.builder().name("pintimer").cpus(2).pinWorkers(true).build();
+             WorkqueueRuntime inner = WorkqueueRuntime.builder().name("pintimerinner").cpus(2).build()) {
+            Set<Integer> before = tidsNamed(comm);
+            CountDownLatch fired = new CountDownLatch(1);
+            AtomicReference<BitSet> starter = new AtomicReference<>();
+            // The inner runtime's first delayed item starts its timer thread on a pinned worker.
+            assertTrue(pinning.alloc("outer", Set.of(), 0).queueOn(1, new Work(self -> {
+                starter.set(allowedOfCurrentThread());
+                inner.alloc("delayed", Set.of(), 0).queueDelayed(new io.jworkqueue.DelayedWork(d -> fired.countDown()),
+                        java.time.Duration.ofMillis(10));
+            })));
+            assertTrue(fired.await(WAIT_S, SECONDS), "the delayed item did not run");
+            assertEquals(CpuPinningTest.bits(allowed[1]), starter.get(), "the starting thread was pinned");
+            Set<Integer> started = tidsNamed(comm);
+            started.removeAll(before);
+            assertFalse(started.isEmpty(), "no new timer thread");
+            for (int tid : started) { // the inner runtime's, and the pinning one's if its idle timers started it
+                assertEquals(CpuPinning.set(allowed), allowedOfThread(tid), "timer thread " + tid);
+            }
         }
     }
 
