@@ -463,7 +463,9 @@ public final class WorkqueueRuntime implements AutoCloseable {
      * {@code show_all_workqueues()}: every workqueue with work (per pool workqueue: active count,
      * in-flight items with their workers, pending and inactive items, runs of one function folded
      * as {@code N*fn}), then every busy pool with its workers and idle workers and how long its
-     * worklist has waited. The watchdog logs the same dump with a lockup report.
+     * worklist has waited. The watchdog logs the same dump with a lockup report. The last line
+     * says whether workers are pinned ({@link Builder#pinWorkers}): {@code pinning: off},
+     * {@code pinning: on (cpus 0-1 of the process's 0-3)} or {@code pinning: unsupported: <why>}.
      *
      * @return the dump, one line per entry
      */
@@ -873,8 +875,12 @@ public final class WorkqueueRuntime implements AutoCloseable {
 
         /**
          * @param enabled whether workers are pinned with the operating system to their CPU (bound
-         *     pools) or pod (unbound pools), default false. Needs Linux and JDK 22+ (the FFM API);
-         *     elsewhere it is ignored, and {@link WorkqueueRuntime#dump()} says so
+         *     pools) or pod (unbound pools), default false ({@code sched_setaffinity}). Runtime CPU
+         *     {@code i} is the {@code i}-th CPU the process may use ({@code sched_getaffinity}),
+         *     wrapping around. Needs Linux and JDK 22+ (the FFM API; start the JVM with
+         *     {@code --enable-native-access=io.jworkqueue}, or {@code =ALL-UNNAMED} on the class
+         *     path, else JDK 22-25 warn once); elsewhere, and on JDK 21, it is ignored, and
+         *     {@link WorkqueueRuntime#dump()} says why
          * @return this builder
          */
         public Builder pinWorkers(boolean enabled) {

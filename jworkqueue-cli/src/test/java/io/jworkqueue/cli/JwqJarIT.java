@@ -11,6 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+import java.util.zip.ZipFile;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -64,6 +67,20 @@ class JwqJarIT {
         assertEquals(0, r.code(), r.out());
         for (String c : new String[] {"demo", "monitor", "dump"}) {
             assertTrue(r.out().contains(c), c + " missing:\n" + r.out());
+        }
+    }
+
+    @Test
+    @Timeout(120)
+    void jar_isMultiRelease_withTheJdk22CpuAffinityAndNativeAccess() throws Exception {
+        Path jar = Path.of(System.getProperty("jwq.jar"));
+        try (JarFile f = new JarFile(jar.toFile(), true, ZipFile.OPEN_READ, Runtime.version())) {
+            assertTrue(f.isMultiRelease(), "no Multi-Release: true in " + jar);
+            assertEquals("ALL-UNNAMED", f.getManifest().getMainAttributes().getValue("Enable-Native-Access"));
+            assumeTrue(Runtime.version().feature() >= 22, "JDK 21 builds and loads the base CpuAffinity only");
+            JarEntry e = f.getJarEntry("io/jworkqueue/internal/CpuAffinity.class");
+            assertEquals("META-INF/versions/22/io/jworkqueue/internal/CpuAffinity.class", e.getRealName(),
+                    "a JDK " + Runtime.version().feature() + " loads this CpuAffinity");
         }
     }
 }

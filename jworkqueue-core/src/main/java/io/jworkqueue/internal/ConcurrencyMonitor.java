@@ -66,6 +66,7 @@ final class ConcurrencyMonitor implements Runnable {
      */
     @Override
     public void run() {
+        CpuPinning.internalThreadStarted(); // started from a worker, which may be pinned
         try {
             while (!stopped) {
                 try {

@@ -101,7 +101,7 @@ final class Dump {
         }
         sb.append('\n');
         sb.append("  default scope: ").append(c.defaultScope().sysfsName()).append('\n');
-        sb.append("  pinning: ").append(c.pinWorkers() ? CpuAffinity.status() : "off").append('\n');
+        sb.append("  ").append(CpuPinning.dumpLine(c)).append('\n');
         for (WorkqueueImpl wq : rt.workqueueImpls()) {
             if (wq.unbound) {
                 sb.append("  unbound workqueue ").append(wq.name()).append(": ").append(wq.attrs()).append('\n');

@@ -8,8 +8,9 @@ import java.util.function.BiConsumer;
  * runtime survives it. The sites are named {@code "timer"} (each round of the timer thread),
  * {@code "timer start"} (before the timer thread is started), {@code "expiry"} (before an expired delayed item is queued; the subject is the item),
  * {@code "monitor"} (each round of the concurrency monitor), {@code "rescuer"} (before each
- * rescue; the subject is the pwq) and {@code "worker"} (each wake-up of a worker thread; the
- * subject is the worker).
+ * rescue; the subject is the pwq), {@code "worker"} (each wake-up of a worker thread; the
+ * subject is the worker) and {@code "pin"} (before a thread is pinned, JDK 22+ only; the subject is
+ * the mask of OS CPUs, a {@code BitSet} the hook may change).
  *
  * <p>Costs nothing worth counting: in production {@link #hook} is null, and a site reads it once
  * per round of a loop or per timer expiry, never per queued item.

@@ -73,6 +73,7 @@ final class Rescuer implements Runnable {
      */
     @Override
     public void run() {
+        CpuPinning.internalThreadStarted(); // it may have been started from a pinned worker
         while (!stopped) {
             try {
                 PoolWorkqueue pwq = nextMayday();

@@ -434,6 +434,7 @@ final class TimerWheel {
 
     /** The timer thread: runs {@link #loop} until closed, surviving whatever it throws. */
     private void run() {
+        CpuPinning.internalThreadStarted(); // it may have been started from a pinned worker
         while (true) {
             try {
                 loop();

@@ -93,6 +93,7 @@ final class Worker implements Runnable {
     @Override
     public void run() {
         tid = NativeThreads.currentTid();
+        CpuPinning.workerStarted(pool);
         WorkerPool.markCpu(this);
         CURRENT.set(this);
         try {

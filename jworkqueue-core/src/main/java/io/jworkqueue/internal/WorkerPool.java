@@ -714,10 +714,6 @@ final class WorkerPool extends PoolRunningPadAfter {
 
     /** The body of every worker thread ({@code worker_thread}). */
     void workerThread(Worker w) {
-        if (attrs != null && runtime.config().pinWorkers() && !w.pinned) {
-            w.pinned = true; // once per thread, also when a failure restarts the loop
-            CpuAffinity.pinCurrentThread(attrs.pinCpus());
-        }
         lockPool();
         try {
             while (true) {
