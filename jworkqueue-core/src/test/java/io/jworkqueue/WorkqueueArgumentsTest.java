@@ -1,0 +1,202 @@
+package io.jworkqueue;
+
+import static io.jworkqueue.TestSupport.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.function.Executable;
+
+/**
+ * A workqueue's argument and state checks (API.md, "Errors"), message by message: a null
+ * argument is a {@code NullPointerException} naming it; a value out of range an
+ * {@code IllegalArgumentException} naming the workqueue, the value and the allowed range, with
+ * both ends of the range accepted; a call the workqueue's state forbids an
+ * {@code IllegalStateException} naming the workqueue and the cause. The mutation profile runs
+ * these against {@code WorkqueueImpl}'s checks.
+ */
+@Timeout(60)
+class WorkqueueArgumentsTest {
+
+    private static void assertNpe(String argument, Executable call) {
+        NullPointerException e = assertThrows(NullPointerException.class, call);
+        assertEquals(argument, e.getMessage());
+    }
+
+    private static void assertMessage(Class<? extends RuntimeException> type, String message, Executable call) {
+        RuntimeException e = assertThrows(type, call);
+        assertEquals(message, e.getMessage());
+    }
+
+    @Test
+    void cpuArguments_outsideTheRuntimesCpus_refusedNamingValueAndRange_bothEndsAccepted() throws Exception {
+        try (WorkqueueRuntime rt = newRuntime(); Closer closer = closeWithin(rt)) {
+            for (Workqueue wq : new Workqueue[] {rt.alloc("args_cpu", Set.of(), 0), unbound(rt, "args_cpu_u", 0)}) {
+                for (int cpu : new int[] {-1, 2, Integer.MIN_VALUE}) {
+                    String m = "workqueue '" + wq.name() + "': cpu " + cpu + " is out of range [0, 1]";
+                    assertMessage(IllegalArgumentException.class, m, () -> wq.queueOn(cpu, new Work(self -> { })));
+                    assertMessage(IllegalArgumentException.class, m,
+                            () -> wq.queueDelayedOn(cpu, new DelayedWork(self -> { }), Duration.ZERO));
+                    assertMessage(IllegalArgumentException.class, m,
+                            () -> wq.modDelayedOn(cpu, new DelayedWork(self -> { }), Duration.ZERO));
+                    assertMessage(IllegalArgumentException.class, m, () -> wq.isCongested(cpu));
+                    // the CPU is checked before the other arguments
+                    assertMessage(IllegalArgumentException.class, m, () -> wq.queueOn(cpu, null));
+                }
+                CountDownLatch ran = new CountDownLatch(4);
+                for (int cpu = 0; cpu < 2; cpu++) {
+                    assertFalse(wq.isCongested(cpu));
+                    assertTrue(wq.queueOn(cpu, new Work(self -> ran.countDown())), "cpu " + cpu);
+                    assertTrue(wq.queueDelayedOn(cpu, new DelayedWork(self -> ran.countDown()), Duration.ZERO), "cpu " + cpu);
+                }
+                DelayedWork moved = new DelayedWork(self -> { });
+                assertFalse(wq.modDelayedOn(1, moved, Duration.ofHours(1)), "an idle item is queued: false");
+                assertTrue(wq.modDelayedOn(0, moved, Duration.ofHours(1)), "a pending item is modified: true");
+                assertTrue(moved.cancel());
+                await(ran, "the items queued on both ends of the CPU range");
+                flushIdle(wq);
+            }
+        }
+    }
+
+    @Test
+    void nullArguments_throwNpeNamingTheArgument_andQueueNothing() {
+        try (WorkqueueRuntime rt = newRuntime(); Closer closer = closeWithin(rt)) {
+            Workqueue wq = rt.alloc("args_null", Set.of(), 0);
+            DelayedWork d = new DelayedWork(self -> { });
+            assertNpe("work", () -> wq.queue(null));
+            assertNpe("work", () -> wq.queueOn(0, null));
+            assertNpe("work", () -> wq.queueDelayed(null, Duration.ZERO));
+            assertNpe("delay", () -> wq.queueDelayed(d, null));
+            assertNpe("work", () -> wq.queueDelayedOn(0, null, Duration.ZERO));
+            assertNpe("delay", () -> wq.queueDelayedOn(0, d, null));
+            assertNpe("work", () -> wq.modDelayed(null, Duration.ZERO));
+            assertNpe("delay", () -> wq.modDelayed(d, null));
+            assertNpe("work", () -> wq.modDelayedOn(0, null, Duration.ZERO));
+            assertNpe("delay", () -> wq.modDelayedOn(0, d, null));
+            assertNpe("timeout", () -> wq.flush(null));
+            assertFalse(d.isPending(), "a refused call queued the item");
+            assertIdle(wq, "after the refused calls");
+        }
+    }
+
+    @Test
+    void setMaxActive_outOfRange_refusedNamingValueAndRange_bothEndsAccepted() {
+        try (WorkqueueRuntime rt = newRuntime(); Closer closer = closeWithin(rt)) {
+            Workqueue wq = rt.alloc("args_max", Set.of(), 7);
+            for (int v : new int[] {-1, 2049, Integer.MIN_VALUE, Integer.MAX_VALUE}) {
+                assertMessage(IllegalArgumentException.class,
+                        "workqueue 'args_max': maxActive " + v + " is out of range [0, 2048] (0 = default 1024)",
+                        () -> wq.setMaxActive(v));
+                assertEquals(7, wq.maxActive(), "a refused value changed max_active");
+            }
+            wq.setMaxActive(2048);
+            assertEquals(2048, wq.maxActive());
+            wq.setMaxActive(0);
+            assertEquals(1024, wq.maxActive(), "0 means the default");
+            wq.setMaxActive(1);
+            assertEquals(1, wq.maxActive());
+            assertMessage(IllegalArgumentException.class,
+                    "workqueue 'args_alloc': maxActive 2049 is out of range [0, 2048] (0 = default 1024)",
+                    () -> rt.alloc("args_alloc", Set.of(), 2049));
+        }
+    }
+
+    @Test
+    void setMaxActive_orderedOrDestroyed_refusedNamingTheCause_rangeCheckedFirst() {
+        try (WorkqueueRuntime rt = newRuntime(); Closer closer = closeWithin(rt)) {
+            Workqueue ordered = rt.allocOrdered("args_ord", Set.of());
+            assertMessage(IllegalStateException.class, "workqueue 'args_ord' is ordered; its maxActive is fixed at 1",
+                    () -> ordered.setMaxActive(4));
+            assertMessage(IllegalStateException.class, "workqueue 'args_ord' is ordered; its maxActive is fixed at 1",
+                    () -> ordered.setMaxActive(1));
+            assertEquals(1, ordered.maxActive());
+            assertThrows(IllegalArgumentException.class, () -> ordered.setMaxActive(-1), "the value is checked first");
+            Workqueue gone = rt.alloc("args_gone", Set.of(), 3);
+            gone.destroy();
+            assertMessage(IllegalStateException.class, "workqueue 'args_gone' is destroyed", () -> gone.setMaxActive(4));
+            assertEquals(3, gone.maxActive());
+            assertThrows(IllegalArgumentException.class, () -> gone.setMaxActive(4096), "the value is checked first");
+        }
+    }
+
+    @Test
+    void queueOnDestroyedWorkqueue_refusedNamingWorkqueueAndItem() {
+        try (WorkqueueRuntime rt = newRuntime(); Closer closer = closeWithin(rt)) {
+            Workqueue wq = unbound(rt, "args_dead", 0);
+            wq.destroy();
+            Work w = new Work(self -> { });
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> wq.queueOn(1, w));
+            assertEquals("workqueue 'args_dead' is destroyed; cannot queue " + w, e.getMessage());
+            assertFalse(w.isPending());
+            DelayedWork d = new DelayedWork(self -> { });
+            e = assertThrows(IllegalStateException.class, () -> wq.queueDelayed(d, Duration.ofHours(1)));
+            assertEquals("workqueue 'args_dead' is destroyed; cannot queue " + d, e.getMessage());
+            assertFalse(d.isPending());
+        }
+    }
+
+    @Test
+    void destroyOfASystemWorkqueue_refusedNamingIt_andItKeepsWorking() throws Exception {
+        try (WorkqueueRuntime rt = newRuntime(); Closer closer = closeWithin(rt)) {
+            for (Workqueue sys : new Workqueue[] {rt.system(), rt.systemUnbound(), rt.systemHighpri()}) {
+                assertMessage(IllegalStateException.class,
+                        "workqueue '" + sys.name() + "' is a system workqueue and cannot be destroyed", sys::destroy);
+                assertThrows(IllegalStateException.class, sys::close);
+                assertFalse(sys.isDestroyed());
+                CountDownLatch ran = new CountDownLatch(1);
+                assertTrue(sys.queue(new Work(self -> ran.countDown())));
+                await(ran, "an item on " + sys.name() + " after the refused destroy");
+            }
+        }
+    }
+
+    @Test
+    void waitsFromTheWorkqueuesOwnItem_refusedNamingCallWorkqueueAndItem() throws Exception {
+        try (WorkqueueRuntime rt = newRuntime(); Closer closer = closeWithin(rt)) {
+            for (Workqueue wq : new Workqueue[] {rt.alloc("args_own", Set.of(), 0), unbound(rt, "args_own_u", 0)}) {
+                Workqueue other = unbound(rt, "args_other_" + wq.name(), 0);
+                AtomicReference<String> flush = new AtomicReference<>(), timed = new AtomicReference<>(),
+                        drain = new AtomicReference<>(), destroy = new AtomicReference<>();
+                AtomicReference<Throwable> unexpected = new AtomicReference<>();
+                CountDownLatch done = new CountDownLatch(1);
+                Work item = new Work(self -> {
+                    try {
+                        flush.set(assertThrows(IllegalStateException.class, wq::flush).getMessage());
+                        timed.set(assertThrows(IllegalStateException.class, () -> wq.flush(Duration.ofSeconds(1))).getMessage());
+                        drain.set(assertThrows(IllegalStateException.class, wq::drain).getMessage());
+                        destroy.set(assertThrows(IllegalStateException.class, wq::destroy).getMessage());
+                        other.flush(); // another workqueue's item may wait for this one
+                        other.drain();
+                    } catch (Throwable t) {
+                        unexpected.set(t);
+                    }
+                    done.countDown();
+                });
+                assertTrue(wq.queue(item));
+                await(done, "the item");
+                assertNull(unexpected.get(), () -> "unexpected: " + unexpected.get());
+                String suffix = " of workqueue '" + wq.name() + "' from its own item " + item + " would deadlock";
+                assertEquals("flush" + suffix, flush.get());
+                assertEquals("flush" + suffix, timed.get());
+                assertEquals("drain" + suffix, drain.get());
+                assertEquals("destroy" + suffix, destroy.get());
+                assertFalse(wq.isDestroyed());
+                flushIdle(wq);
+                // from an item of another workqueue the same calls wait and return
+                CountDownLatch fromOther = new CountDownLatch(1);
+                assertTrue(other.queue(new Work(self -> {
+                    wq.flush();
+                    wq.drain();
+                    fromOther.countDown();
+                })));
+                await(fromOther, "flush and drain from another workqueue's item");
+                flushIdle(other);
+            }
+        }
+    }
+}
