@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.*;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -53,13 +56,84 @@ class WorkqueueArgumentsTest {
                     assertTrue(wq.queueOn(cpu, new Work(self -> ran.countDown())), "cpu " + cpu);
                     assertTrue(wq.queueDelayedOn(cpu, new DelayedWork(self -> ran.countDown()), Duration.ZERO), "cpu " + cpu);
                 }
+                DelayedWork armed = new DelayedWork(self -> { });
+                assertTrue(wq.queueDelayedOn(1, armed, Duration.ofHours(1)));
+                assertFalse(wq.queueDelayedOn(0, armed, Duration.ZERO), "already pending: false, nothing changes");
+                assertTrue(armed.cancel());
                 DelayedWork moved = new DelayedWork(self -> { });
                 assertFalse(wq.modDelayedOn(1, moved, Duration.ofHours(1)), "an idle item is queued: false");
                 assertTrue(wq.modDelayedOn(0, moved, Duration.ofHours(1)), "a pending item is modified: true");
                 assertTrue(moved.cancel());
-                await(ran, "the items queued on both ends of the CPU range");
                 flushIdle(wq);
+                assertEquals(0, ran.getCount(), "the items queued on both ends of the CPU range ran before the flush returned");
             }
+        }
+    }
+
+    @Test
+    void properties_asAllocated() {
+        try (WorkqueueRuntime rt = newRuntime(); Closer closer = closeWithin(rt)) {
+            Workqueue u = rt.alloc("args_props", Set.of(WorkqueueFlag.UNBOUND, WorkqueueFlag.HIGHPRI), 5);
+            assertEquals("args_props", u.name());
+            assertEquals(Set.of(WorkqueueFlag.UNBOUND, WorkqueueFlag.HIGHPRI), u.flags());
+            assertEquals(5, u.maxActive());
+            assertFalse(u.isOrdered());
+            assertSame(rt, u.runtime());
+            Workqueue o = rt.allocOrdered("args_props_o", Set.of());
+            assertTrue(o.isOrdered());
+            assertEquals(Set.of(WorkqueueFlag.UNBOUND), o.flags(), "ordered workqueues are unbound");
+            assertEquals(1, o.maxActive());
+        }
+    }
+
+    @Test
+    void timedFlush_runningOut_returnsFalse_andTheItemStillRuns() throws Exception {
+        try (WorkqueueRuntime rt = newRuntime(); Closer closer = closeWithin(rt)) {
+            Workqueue wq = unbound(rt, "args_timed", 0);
+            Blocker b = startBlocker(wq);
+            try {
+                assertFalse(wq.flush(Duration.ofMillis(20)), "the flush ran out while the item still runs");
+                assertFalse(wq.flush(Duration.ZERO));
+            } finally {
+                b.release();
+            }
+            assertTrue(wq.flush(Duration.ofSeconds(SETTLE_S)), () -> books(wq));
+            assertTrue(b.finished.get());
+        }
+    }
+
+    @Test
+    void drain_itemsOfTheWorkqueueMayQueueToIt_outsidersAreRefused() throws Exception {
+        try (WorkqueueRuntime rt = newRuntime(); Closer closer = closeWithin(rt); Helpers helpers = new Helpers("args-drain")) {
+            Workqueue wq = unbound(rt, "args_drain", 0);
+            CountDownLatch started = new CountDownLatch(1), go = new CountDownLatch(1);
+            AtomicReference<Throwable> chainFailure = new AtomicReference<>();
+            AtomicInteger runs = new AtomicInteger();
+            Work chain = new Work(self -> {
+                if (runs.incrementAndGet() == 1) {
+                    started.countDown();
+                    go.await(WAIT_S, TimeUnit.SECONDS);
+                    try {
+                        assertTrue(wq.queue(self), "chained queueing during the drain");
+                    } catch (Throwable t) {
+                        chainFailure.set(t);
+                    }
+                }
+            });
+            assertTrue(wq.queue(chain));
+            await(started, "the chain's first link");
+            Future<Object> drain = helpers.startWaiter(() -> {
+                wq.drain();
+                return null;
+            });
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> wq.queue(new Work(self -> { })));
+            assertTrue(e.getMessage().startsWith("workqueue 'args_drain' is draining; only its own items may queue to it, not Work@"),
+                    e.getMessage());
+            go.countDown();
+            settle(drain, wq, "the drain");
+            assertNull(chainFailure.get(), () -> "the chained item was refused: " + chainFailure.get());
+            assertEquals(2, runs.get(), "the drain returned before the chained link ran");
+            assertIdle(wq, "after the drain");
         }
     }
 

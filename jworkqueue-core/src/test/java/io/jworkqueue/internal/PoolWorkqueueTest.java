@@ -58,7 +58,13 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(60)
 class PoolWorkqueueTest {
-    private static final long WAIT_S = 10;
+    /**
+     * Bound of every wait here for something that happens at once (an item starting, a flush of
+     * a few items): generous on a busy machine, and short enough that, with the bounded
+     * {@link #tearDown}, a test that fails on broken bookkeeping fails within a mutation test's
+     * allowance (PIT: 8 s beyond the test's normal time) instead of being counted a time-out.
+     */
+    private static final long WAIT_S = 5;
 
     private final WorkqueueRuntime rt = WorkqueueRuntime.builder().cpus(1)
             .watchdogThreshold(Duration.ZERO).idleWorkerTimeout(Duration.ofHours(1)).build();
@@ -67,7 +73,8 @@ class PoolWorkqueueTest {
     @AfterEach
     void tearDown() {
         go.countDown();
-        rt.close();
+        // bounded: after a failure the engine may have lost count, and close() would wait for ever
+        rt.shutdown(Duration.ofSeconds(2));
     }
 
     /** An item that counts {@code started} down, then holds its worker until {@link #go}. */
