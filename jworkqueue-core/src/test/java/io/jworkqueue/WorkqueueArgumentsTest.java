@@ -84,6 +84,18 @@ class WorkqueueArgumentsTest {
             assertEquals(Set.of(WorkqueueFlag.UNBOUND), o.flags(), "ordered workqueues are unbound");
             assertEquals(1, o.maxActive());
         }
+        // POWER_EFFICIENT: unbound where the runtime's power_efficient is on, unless PERCPU
+        try (WorkqueueRuntime rt = WorkqueueRuntime.builder().cpus(2).powerEfficient(true).build();
+             Closer closer = closeWithin(rt)) {
+            assertTrue(rt.alloc("args_pe", Set.of(WorkqueueFlag.POWER_EFFICIENT), 0).info().isUnbound());
+            assertFalse(rt.alloc("args_pe_percpu", Set.of(WorkqueueFlag.POWER_EFFICIENT, WorkqueueFlag.PERCPU), 0)
+                    .info().isUnbound(), "PERCPU keeps it bound");
+            assertFalse(rt.alloc("args_plain", Set.of(), 0).info().isUnbound());
+        }
+        try (WorkqueueRuntime rt = WorkqueueRuntime.builder().cpus(2).powerEfficient(false).build();
+             Closer closer = closeWithin(rt)) {
+            assertFalse(rt.alloc("args_pe_off", Set.of(WorkqueueFlag.POWER_EFFICIENT), 0).info().isUnbound());
+        }
     }
 
     @Test
@@ -211,6 +223,16 @@ class WorkqueueArgumentsTest {
             e = assertThrows(IllegalStateException.class, () -> wq.queueDelayed(d, Duration.ofHours(1)));
             assertEquals("workqueue 'args_dead' is destroyed; cannot queue " + d, e.getMessage());
             assertFalse(d.isPending());
+            // The refusal comes before the pending test: an item pending elsewhere is refused
+            // too, not reported as already pending (false).
+            Workqueue live = unbound(rt, "args_live", 0);
+            DelayedWork elsewhere = new DelayedWork(self -> { });
+            assertTrue(live.queueDelayed(elsewhere, Duration.ofHours(1)));
+            assertThrows(IllegalStateException.class, () -> wq.queue(elsewhere));
+            assertThrows(IllegalStateException.class, () -> wq.queueDelayed(elsewhere, Duration.ZERO));
+            assertThrows(IllegalStateException.class, () -> wq.modDelayed(elsewhere, Duration.ZERO));
+            assertTrue(elsewhere.isPending(), "the refusals left the armed item alone");
+            assertTrue(elsewhere.cancel());
         }
     }
 

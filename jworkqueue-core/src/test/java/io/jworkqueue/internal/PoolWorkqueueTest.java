@@ -38,23 +38,25 @@ import org.junit.jupiter.api.Timeout;
  *       turned into OR, or any of its three tests forced false): the hand-over is the fast path
  *       of what the else branch then does (decrement, drain the inbox, activate the oldest
  *       inactive item), with the same counts and order.
- *   <li>{@code decNrInFlight}: the else branch's {@code activateInactive} removed: after the
- *       decrement of an item that did not hand its slot on, either nothing is inactive or
- *       nr_active is still at or above the (lowered) limit; it is dead code today.
+ *   <li>{@code decNrInFlight}: the else branch's {@code activateInactive} removed, or its
+ *       {@code !byWorker} kick argument made false: after the decrement of an item that did
+ *       not hand its slot on, either nothing is inactive or nr_active is still at or above the
+ *       (lowered) limit; it is dead code today.
  * </ul>
- * Not killed, open:
+ * Not killed, out of reach of a deterministic test:
  * <ul>
- *   <li>{@code decNrInFlight}: the {@code !byWorker} kick arguments forced (lines of the
- *       hand-over, the drain and the activation). When a retiring worker passes them, it takes
- *       the item itself; when a non-worker retires an active item (cancel of an active item that
- *       no worker has started, while the pwq is saturated) and the kick is lost, the activated
- *       item waits until something else kicks the pool. A test needs an active item no worker
- *       has started beside a full max_active, which these tests do not build yet.
- *   <li>{@code moveToWorklist}'s {@code worklistFilling()} call (and the
- *       {@code worklist.isEmpty()} test before it) arms the watchdog when an activation, not a
- *       queue call, fills an empty worklist; only a watchdog test whose stall starts with an
- *       activation would notice, and the watchdog tests stall on freshly queued items.
+ *   <li>{@code decNrInFlight}: the {@code !byWorker} kick argument of the inbox drain (when
+ *       the pwq just stopped being saturated) made false. A retiring worker takes the drained
+ *       item itself. The only other callers are a cancel, whose {@code lockPool} has just
+ *       emptied the inbox under the same lock hold, and the rescuer, which kicks the pool
+ *       when its round ends. The kick matters only when another thread pushes an item onto the
+ *       inbox inside the canceller's lock hold, between its drain and the retirement: a race
+ *       no unit test can stage; only a stress run can meet it.
  * </ul>
+ * Killed since: the hand-over's kick argument
+ * ({@link #nonWorkerRetiringAnActiveItemOfASaturatedPwq_wakesAWorkerForTheItemGivenItsSlot})
+ * and the watchdog arming in {@code moveToWorklist}
+ * ({@link #activationThatFillsAnEmptyWorklist_armsTheWatchdog}).
  */
 @Timeout(60)
 class PoolWorkqueueTest {
