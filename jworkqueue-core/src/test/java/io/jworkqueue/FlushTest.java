@@ -42,7 +42,7 @@ class FlushTest {
 
     @Test
     void workFlush_idleItem_returnsFalse() {
-        try (WorkqueueRuntime rt = newRuntime()) {
+        try (WorkqueueRuntime rt = newRuntime(); Closer closer = closeWithin(rt)) {
             AtomicInteger runs = new AtomicInteger();
             Work w = new Work(self -> runs.incrementAndGet());
             assertFalse(w.flush(), "never queued");
@@ -55,7 +55,7 @@ class FlushTest {
 
     @Test
     void workFlush_queuedItem_returnsTrueAfterItRan() throws Exception {
-        try (WorkqueueRuntime rt = newRuntime()) {
+        try (WorkqueueRuntime rt = newRuntime(); Closer closer = closeWithin(rt)) {
             Workqueue ord = rt.allocOrdered("ord-wflush", Set.of());
             AtomicInteger runs = new AtomicInteger();
             Work w = new Work(self -> runs.incrementAndGet());
@@ -73,7 +73,7 @@ class FlushTest {
             } finally {
                 blocker.release();
             }
-            assertTrue(f.get(10, SECONDS), "flush had to wait");
+            assertTrue(settle(f, ord, "flush of the queued item"), "flush had to wait");
             assertEquals(1, runsWhenReturned.get(), "flush returned before the queued instance ran");
             assertFalse(w.isPending());
         }
@@ -81,7 +81,7 @@ class FlushTest {
 
     @Test
     void workFlush_queuedItemOnBoundQueue_returnsTrueAfterItRan() {
-        try (WorkqueueRuntime rt = newRuntime()) {
+        try (WorkqueueRuntime rt = newRuntime(); Closer closer = closeWithin(rt)) {
             Workqueue wq = rt.alloc("b-wflush", Set.of(), 0);
             AtomicInteger runs = new AtomicInteger();
             for (int i = 0; i < 200; i++) {
@@ -96,7 +96,7 @@ class FlushTest {
 
     @Test
     void workFlush_runningItem_waitsForIt() throws Exception {
-        try (WorkqueueRuntime rt = newRuntime()) {
+        try (WorkqueueRuntime rt = newRuntime(); Closer closer = closeWithin(rt)) {
             Workqueue wq = rt.alloc("ub-wflush-run", Set.of(WorkqueueFlag.UNBOUND), 0);
             Blocker running = startBlocker(wq);
             Work w = running.work;
@@ -112,7 +112,7 @@ class FlushTest {
             } finally {
                 running.release();
             }
-            assertTrue(f.get(10, SECONDS), "flush of a running item had to wait");
+            assertTrue(settle(f, wq, "flush of the running item"), "flush of a running item had to wait");
             assertTrue(finishedWhenReturned.get(), "flush returned before the running instance finished");
         }
     }
@@ -121,7 +121,7 @@ class FlushTest {
 
     @Test
     void workqueueFlush_itemsHeldBackByMaxActive_waitsForAllOfThem() throws Exception {
-        try (WorkqueueRuntime rt = newRuntime()) {
+        try (WorkqueueRuntime rt = newRuntime(); Closer closer = closeWithin(rt)) {
             Workqueue wq = rt.alloc("ub-max2", Set.of(WorkqueueFlag.UNBOUND), 2);
             CountDownLatch started = new CountDownLatch(2);
             CountDownLatch release = new CountDownLatch(1);
@@ -139,6 +139,7 @@ class FlushTest {
                 assertTrue(wq.queue(new Work(self -> done.incrementAndGet())));
             }
             assertTrue(wq.isCongested(0), "the extra items wait on the inactive list");
+            assertBooks(wq, 2, extra, "two blockers active, the extra items waiting");
             AtomicInteger doneWhenReturned = new AtomicInteger(-1);
             Future<?> f = helpers.startWaiter(() -> {
                 wq.flush();
@@ -151,15 +152,16 @@ class FlushTest {
             } finally {
                 release.countDown();
             }
-            f.get(10, SECONDS);
+            settle(f, wq, "workqueue flush");
             assertEquals(2 + extra, doneWhenReturned.get(), "flush returned before inactive items ran");
+            assertIdle(wq, "after the flush");
             assertFalse(wq.isCongested(0));
         }
     }
 
     @Test
     void workqueueFlush_boundQueueMaxActiveOne_waitsForInactiveItems() {
-        try (WorkqueueRuntime rt = newRuntime()) {
+        try (WorkqueueRuntime rt = newRuntime(); Closer closer = closeWithin(rt)) {
             Workqueue wq = rt.alloc("b-max1", Set.of(), 1);
             AtomicInteger done = new AtomicInteger();
             int n = 0;
@@ -170,6 +172,7 @@ class FlushTest {
                 }
                 wq.flush();
                 assertEquals(n, done.get(), "round " + round);
+                assertIdle(wq, "round " + round);
             }
         }
     }
@@ -177,7 +180,7 @@ class FlushTest {
     @Test
     void workqueueFlush_selfRequeueingChain_returnsWhileChainContinues() throws Exception {
         for (boolean unbound : new boolean[] {false, true}) {
-            try (WorkqueueRuntime rt = newRuntime()) {
+            try (WorkqueueRuntime rt = newRuntime(); Closer closer = closeWithin(rt)) {
                 Workqueue wq = rt.alloc(unbound ? "chain-u" : "chain-b",
                         unbound ? Set.of(WorkqueueFlag.UNBOUND) : Set.of(), 0);
                 AtomicBoolean stop = new AtomicBoolean();
@@ -196,7 +199,7 @@ class FlushTest {
                     awaitTrue(() -> links.get() >= 10, "the chain to get going");
                     for (int i = 0; i < 20; i++) {
                         Future<?> f = helpers.submit(() -> wq.flush());
-                        f.get(10, SECONDS); // flush must return although the chain never stops
+                        settle(f, wq, "flush " + i); // flush must return although the chain never stops
                         long at = links.get();
                         assertFalse(stop.get());
                         awaitTrue(() -> links.get() > at, "the chain to continue after flush " + i);
@@ -216,7 +219,7 @@ class FlushTest {
     void workqueueFlush_eightConcurrentFlushersWithProducers_allReturnAndSeeEarlierItemsDone() throws Exception {
         long seed = System.nanoTime();
         System.out.println("workqueueFlush_eightConcurrentFlushers seed=" + seed);
-        try (WorkqueueRuntime rt = newRuntime()) {
+        try (WorkqueueRuntime rt = newRuntime(); Closer closer = closeWithin(rt)) {
             Workqueue bound = rt.alloc("mf-b", Set.of(), 4);
             Workqueue unbound = rt.alloc("mf-u", Set.of(WorkqueueFlag.UNBOUND), 3);
             Workqueue[] wqs = {bound, unbound};
@@ -280,6 +283,8 @@ class FlushTest {
             unbound.flush();
             assertEquals(queued[0].get(), completed[0].get());
             assertEquals(queued[1].get(), completed[1].get());
+            assertIdle(bound, "after the last flush");
+            assertIdle(unbound, "after the last flush");
             System.out.println("queued bound=" + queued[0] + " unbound=" + queued[1]);
         }
     }
@@ -287,7 +292,7 @@ class FlushTest {
     @Test
     void workqueueFlush_fromOwnItem_throwsIllegalStateNamingWorkqueue() throws Exception {
         for (boolean unbound : new boolean[] {false, true}) {
-            try (WorkqueueRuntime rt = newRuntime()) {
+            try (WorkqueueRuntime rt = newRuntime(); Closer closer = closeWithin(rt)) {
                 String name = unbound ? "selfflush-u" : "selfflush-b";
                 Workqueue wq = rt.alloc(name, unbound ? Set.of(WorkqueueFlag.UNBOUND) : Set.of(), 0);
                 AtomicReference<Throwable> caught = new AtomicReference<>();
@@ -345,7 +350,7 @@ class FlushTest {
         String[] ops = {"flush", "cancelSync", "disableSync"};
         for (boolean unbound : new boolean[] {false, true}) {
             for (String op : ops) {
-                try (WorkqueueRuntime rt = newRuntime()) {
+                try (WorkqueueRuntime rt = newRuntime(); Closer closer = closeWithin(rt)) {
                     Workqueue wq = rt.alloc("selfwait", unbound ? Set.of(WorkqueueFlag.UNBOUND) : Set.of(), 0);
                     AtomicReference<Throwable> caught = new AtomicReference<>();
                     AtomicInteger runs = new AtomicInteger();
@@ -384,7 +389,7 @@ class FlushTest {
     @Test
     void selfWait_whileRequeuedFromOwnFunction_throwsAndRequeuedInstanceStillRuns() throws Exception {
         for (String op : new String[] {"flush", "cancelSync", "disableSync"}) {
-            try (WorkqueueRuntime rt = newRuntime()) {
+            try (WorkqueueRuntime rt = newRuntime(); Closer closer = closeWithin(rt)) {
                 Workqueue wq = rt.alloc("selfwait-rq", Set.of(), 0);
                 CountDownLatch firstDone = new CountDownLatch(1);
                 AtomicReference<Throwable> caught = new AtomicReference<>();
@@ -419,7 +424,7 @@ class FlushTest {
     @Test
     void workqueueFlush_differentWorkqueueFromItem_works() throws Exception {
         for (boolean unbound : new boolean[] {false, true}) {
-            try (WorkqueueRuntime rt = newRuntime()) {
+            try (WorkqueueRuntime rt = newRuntime(); Closer closer = closeWithin(rt)) {
                 Workqueue a = rt.alloc("flush-a", unbound ? Set.of(WorkqueueFlag.UNBOUND) : Set.of(), 0);
                 Workqueue b = rt.alloc("flush-b", Set.of(), 0);
                 AtomicInteger bDone = new AtomicInteger();
@@ -451,7 +456,7 @@ class FlushTest {
 
     @Test
     void workFlush_otherItemFromItem_waitsForIt() throws Exception {
-        try (WorkqueueRuntime rt = newRuntime()) {
+        try (WorkqueueRuntime rt = newRuntime(); Closer closer = closeWithin(rt)) {
             Workqueue wq = rt.alloc("wflush-other", Set.of(), 0);
             AtomicInteger targetRuns = new AtomicInteger();
             Work target = new Work(self -> targetRuns.incrementAndGet());

@@ -24,7 +24,7 @@ class FreezerTest {
 
     @Test
     void freeze_queueOnFreezableWorkqueue_returnsTrueAndWaitsForThaw() throws Exception {
-        try (WorkqueueRuntime rt = newRuntime()) {
+        try (WorkqueueRuntime rt = newRuntime(); Closer closer = closeWithin(rt)) {
             Workqueue ub = freezableUnbound(rt, "fz_ub", 0);
             Workqueue bound = rt.alloc("fz_bound", EnumSet.of(WorkqueueFlag.FREEZABLE), 0);
             rt.freeze();
@@ -45,16 +45,19 @@ class FreezerTest {
             }
             assertFalse(ub.queue(a), "queueing an already pending frozen item must return false");
             assertEquals(0, ub.stats().started());
+            assertBooks(ub, 0, 1, "frozen: the item waits, nothing active");
+            assertBooks(bound, 0, 2, "frozen: one item waits on each cpu");
             rt.thaw();
             assertTrue(ran.await(WAIT_S, TimeUnit.SECONDS), "thaw did not start the waiting items");
-            ub.flush();
+            flushIdle(ub);
+            flushIdle(bound);
             assertEquals(1, ub.stats().completed());
         }
     }
 
     @Test
     void freeze_runningItem_finishesAndFreezeIsBusyUntilItEnds() throws Exception {
-        try (WorkqueueRuntime rt = newRuntime()) {
+        try (WorkqueueRuntime rt = newRuntime(); Closer closer = closeWithin(rt)) {
             Workqueue wq = freezableUnbound(rt, "fz_busy", 0);
             CountDownLatch started = new CountDownLatch(1);
             CountDownLatch gate = new CountDownLatch(1);
@@ -74,6 +77,7 @@ class FreezerTest {
                 gate.countDown();
                 assertTrue(finished.await(WAIT_S, TimeUnit.SECONDS), "a running item did not finish during freeze");
                 running.flush(); // returns once the item has fully left the pool
+                assertIdle(wq, "the running item finished during the freeze");
                 assertFalse(rt.isFreezeBusy(), "freeze still busy after the running item finished");
                 assertEquals(1, wq.stats().completed());
             } finally {
@@ -86,7 +90,7 @@ class FreezerTest {
 
     @Test
     void freeze_withInactiveBacklog_runningItemFinishesButBacklogWaits() throws Exception {
-        try (WorkqueueRuntime rt = newRuntime()) {
+        try (WorkqueueRuntime rt = newRuntime(); Closer closer = closeWithin(rt)) {
             Workqueue wq = rt.createFreezable("fz_backlog");
             CountDownLatch started = new CountDownLatch(1);
             CountDownLatch gate = new CountDownLatch(1);
@@ -103,8 +107,10 @@ class FreezerTest {
             rt.freeze();
             try {
                 assertTrue(rt.isFreezeBusy());
+                assertBooks(wq, 1, 3, "frozen: the running item stays active, the backlog waits");
                 gate.countDown();
                 first.flush(); // waits if still running; either way it has left the pool afterwards
+                assertBooks(wq, 0, 3, "frozen: the finished item handed its slot to nobody");
                 assertFalse(rt.isFreezeBusy(), "busy after the only active item finished");
                 assertFalse(backlog.await(ABSENCE_MS, TimeUnit.MILLISECONDS), "inactive items started while frozen");
                 assertEquals(3, backlog.getCount());
@@ -114,12 +120,13 @@ class FreezerTest {
                 rt.thaw();
             }
             assertTrue(backlog.await(WAIT_S, TimeUnit.SECONDS));
+            flushIdle(wq);
         }
     }
 
     @Test
     void freeze_nonFreezableWorkqueues_keepRunning() throws Exception {
-        try (WorkqueueRuntime rt = newRuntime()) {
+        try (WorkqueueRuntime rt = newRuntime(); Closer closer = closeWithin(rt)) {
             Workqueue ub = rt.alloc("fz_plain_ub", Set.of(WorkqueueFlag.UNBOUND), 0);
             Workqueue bound = rt.alloc("fz_plain", Set.of(), 0);
             Workqueue frozen = freezableUnbound(rt, "fz_frozen", 0);
@@ -135,8 +142,8 @@ class FreezerTest {
                 assertTrue(rt.systemUnbound().queue(new Work(self -> ran.countDown())));
                 assertTrue(rt.systemHighpri().queue(new Work(self -> ran.countDown())));
                 assertTrue(ran.await(WAIT_S, TimeUnit.SECONDS), "non-freezable workqueues stopped during freeze");
-                bound.flush();
-                ub.flush();
+                flushIdle(bound);
+                flushIdle(ub);
                 assertEquals(2, bound.stats().completed());
                 assertEquals(1, frozenRan.getCount(), "the freezable workqueue ran during freeze");
                 assertFalse(rt.isFreezeBusy(), "non-freezable or inactive items must not make freeze busy");
@@ -148,7 +155,7 @@ class FreezerTest {
 
     @Test
     void thaw_activatesWaitingItemsInQueueOrder() throws Exception {
-        try (WorkqueueRuntime rt = newRuntime()) {
+        try (WorkqueueRuntime rt = newRuntime(); Closer closer = closeWithin(rt)) {
             Workqueue legacy = rt.createFreezable("fz_order");
             Workqueue ordered = rt.allocOrdered("fz_ordered", Set.of(WorkqueueFlag.FREEZABLE));
             int n = 30;
@@ -170,11 +177,13 @@ class FreezerTest {
                 }
                 assertFalse(any.await(ABSENCE_MS, TimeUnit.MILLISECONDS), "an item started while frozen");
                 assertTrue(legacy.isCongested(0));
+                assertBooks(legacy, 0, n, "frozen: every item waits");
+                assertBooks(ordered, 0, n, "frozen: every item waits");
             } finally {
                 rt.thaw();
             }
-            legacy.flush();
-            ordered.flush();
+            flushIdle(legacy);
+            flushIdle(ordered);
             List<Integer> expected = IntStream.range(0, n).boxed().toList();
             assertEquals(expected, legacyOrder);
             assertEquals(expected, orderedOrder);
@@ -184,7 +193,7 @@ class FreezerTest {
 
     @Test
     void freeze_workqueueAllocatedDuringFreeze_isFrozenToo() throws Exception {
-        try (WorkqueueRuntime rt = newRuntime()) {
+        try (WorkqueueRuntime rt = newRuntime(); Closer closer = closeWithin(rt)) {
             rt.freeze();
             CountDownLatch ran = new CountDownLatch(2);
             CountDownLatch plainRan = new CountDownLatch(1);
@@ -207,7 +216,7 @@ class FreezerTest {
 
     @Test
     void setMaxActive_duringFreeze_keepsWorkqueueFrozen() throws Exception {
-        try (WorkqueueRuntime rt = newRuntime()) {
+        try (WorkqueueRuntime rt = newRuntime(); Closer closer = closeWithin(rt)) {
             Workqueue wq = freezableUnbound(rt, "fz_setmax", 1);
             rt.freeze();
             CountDownLatch ran = new CountDownLatch(3);
@@ -217,24 +226,27 @@ class FreezerTest {
                 }
                 wq.setMaxActive(8);
                 assertEquals(8, wq.maxActive());
+                assertBooks(wq, 0, 3, "setMaxActive during the freeze activates nothing");
                 assertFalse(ran.await(ABSENCE_MS, TimeUnit.MILLISECONDS), "setMaxActive unfroze a frozen workqueue");
             } finally {
                 rt.thaw();
             }
             assertTrue(ran.await(WAIT_S, TimeUnit.SECONDS));
+            flushIdle(wq);
         }
     }
 
     @Test
     void freezeAndThaw_repeated_keepWorkqueueUsable() throws Exception {
-        try (WorkqueueRuntime rt = newRuntime()) {
+        try (WorkqueueRuntime rt = newRuntime(); Closer closer = closeWithin(rt)) {
             Workqueue wq = freezableUnbound(rt, "fz_repeat", 0);
             AtomicInteger runs = new AtomicInteger();
             for (int round = 0; round < 5; round++) {
                 rt.freeze();
                 assertTrue(wq.queue(new Work(self -> runs.incrementAndGet())));
+                assertBooks(wq, 0, 1, "frozen, round " + round);
                 rt.thaw();
-                wq.flush();
+                flushIdle(wq);
                 assertEquals(round + 1, runs.get());
             }
             rt.thaw(); // thaw without freeze is harmless

@@ -38,7 +38,7 @@ class MaxActiveTest {
 
     @Test
     void maxActive_boundWorkqueue_limitsEachCpuSeparately() throws Exception {
-        try (WorkqueueRuntime rt = newRuntime(); Gates gates = new Gates()) {
+        try (WorkqueueRuntime rt = newRuntime(); Closer closer = closeWithin(rt); Gates gates = new Gates()) {
             Workqueue wq = rt.alloc("bound2", Set.of(), 2);
             assertEquals(2, wq.maxActive());
             int perCpu = 6;
@@ -78,9 +78,10 @@ class MaxActiveTest {
             probe(rt, Set.of(), 1);
             assertEquals(2, started.get(0), "items started on cpu 0 while max_active 2 were blocked");
             assertEquals(2, started.get(1), "items started on cpu 1 while max_active 2 were blocked");
+            assertBooks(wq, 4, 2 * perCpu - 4, "two active and the rest waiting on each cpu");
             gate.countDown();
             await(all, "all items");
-            wq.flush();
+            flushIdle(wq);
             assertEquals(2, maxInside.get(0), "max concurrent on cpu 0");
             assertEquals(2, maxInside.get(1), "max concurrent on cpu 1");
             assertEquals(perCpu, started.get(0));
@@ -93,7 +94,7 @@ class MaxActiveTest {
 
     @Test
     void maxActive_boundWorkqueue_inactiveItemsStartInQueueOrder() throws Exception {
-        try (WorkqueueRuntime rt = newRuntime(); Gates gates = new Gates()) {
+        try (WorkqueueRuntime rt = newRuntime(); Closer closer = closeWithin(rt); Gates gates = new Gates()) {
             Workqueue wq = rt.alloc("bound1", Set.of(), 1);
             CountDownLatch gate = gates.gate();
             CountDownLatch firstStarted = new CountDownLatch(1);
@@ -118,8 +119,9 @@ class MaxActiveTest {
                 })));
             }
             assertTrue(wq.isCongested(0));
+            assertBooks(wq, 1, 20, "the blocker active, 20 waiting");
             gate.countDown();
-            wq.flush();
+            flushIdle(wq);
             assertEquals(20, order.size());
             for (int i = 0; i < 20; i++) {
                 assertEquals(i, order.get(i), "activation order at " + i);
@@ -132,7 +134,7 @@ class MaxActiveTest {
 
     @Test
     void maxActive_unboundWorkqueue_limitIsSystemWide() throws Exception {
-        try (WorkqueueRuntime rt = newRuntime(); Gates gates = new Gates()) {
+        try (WorkqueueRuntime rt = newRuntime(); Closer closer = closeWithin(rt); Gates gates = new Gates()) {
             Workqueue wq = rt.alloc("unbound3", Set.of(WorkqueueFlag.UNBOUND), 3);
             int n = 8;
             AtomicInteger inside = new AtomicInteger();
@@ -160,9 +162,10 @@ class MaxActiveTest {
             probe(rt, Set.of(WorkqueueFlag.UNBOUND), 0);
             probe(rt, Set.of(WorkqueueFlag.UNBOUND), 1);
             assertEquals(3, started.get(), "items started over a system-wide max_active of 3");
+            assertBooks(wq, 3, n - 3, "three active system-wide, the rest waiting");
             gate.countDown();
             await(all, "all items");
-            wq.flush();
+            flushIdle(wq);
             assertEquals(3, maxInside.get(), "max concurrent over both cpus");
             assertEquals(n, started.get());
             assertFalse(wq.isCongested(0));
@@ -173,7 +176,7 @@ class MaxActiveTest {
 
     @Test
     void setMaxActive_raisedOnUnbound_waitingItemsStartAtOnce() throws Exception {
-        try (WorkqueueRuntime rt = newRuntime(); Gates gates = new Gates()) {
+        try (WorkqueueRuntime rt = newRuntime(); Closer closer = closeWithin(rt); Gates gates = new Gates()) {
             Workqueue wq = rt.alloc("u1", Set.of(WorkqueueFlag.UNBOUND), 1);
             CountDownLatch gate = gates.gate();
             CountDownLatch one = new CountDownLatch(1);
@@ -190,20 +193,22 @@ class MaxActiveTest {
             await(one, "first item");
             assertTrue(wq.isCongested(0));
             assertEquals(1, started.get());
+            assertBooks(wq, 1, 3, "max_active 1");
             wq.setMaxActive(4);
             assertEquals(4, wq.maxActive());
+            assertBooks(wq, 4, 0, "raising max_active activates the waiting items in the same call");
             // Raising the limit must activate the waiting items without any item finishing.
             await(four, "all four items after raising max_active");
             assertFalse(wq.isCongested(0));
             gate.countDown();
-            wq.flush();
+            flushIdle(wq);
             assertEquals(4, started.get());
         }
     }
 
     @Test
     void setMaxActive_raisedOnBound_waitingItemsOnThatCpuStart() throws Exception {
-        try (WorkqueueRuntime rt = newRuntime(); Gates gates = new Gates()) {
+        try (WorkqueueRuntime rt = newRuntime(); Closer closer = closeWithin(rt); Gates gates = new Gates()) {
             Workqueue wq = rt.alloc("b1", Set.of(), 1);
             CountDownLatch gate = gates.gate();
             CountDownLatch one = new CountDownLatch(1);
@@ -222,19 +227,21 @@ class MaxActiveTest {
             assertFalse(wq.isCongested(1));
             probe(rt, Set.of(), 0);
             assertEquals(1, started.get(), "max_active 1 on cpu 0");
+            assertBooks(wq, 1, 2, "max_active 1 on cpu 0");
             wq.setMaxActive(3);
             assertEquals(3, wq.maxActive());
+            assertBooks(wq, 3, 0, "raising max_active activates the waiting items in the same call");
             await(three, "all three items after raising max_active");
             assertFalse(wq.isCongested(0));
             gate.countDown();
-            wq.flush();
+            flushIdle(wq);
             assertEquals(3, started.get());
         }
     }
 
     @Test
     void setMaxActive_lowered_runningItemsFinishAndNewLimitApplies() throws Exception {
-        try (WorkqueueRuntime rt = newRuntime(); Gates gates = new Gates()) {
+        try (WorkqueueRuntime rt = newRuntime(); Closer closer = closeWithin(rt); Gates gates = new Gates()) {
             Workqueue wq = rt.alloc("u3", Set.of(WorkqueueFlag.UNBOUND), 3);
             CountDownLatch gate = gates.gate();
             CountDownLatch three = new CountDownLatch(3);
@@ -247,8 +254,10 @@ class MaxActiveTest {
                 })));
             }
             await(three, "three items at max_active 3");
+            assertBooks(wq, 3, 0, "three running at max_active 3");
             wq.setMaxActive(1);
             assertEquals(1, wq.maxActive());
+            assertBooks(wq, 3, 0, "lowering max_active leaves the running items active");
             AtomicInteger inside = new AtomicInteger();
             AtomicInteger maxInside = new AtomicInteger();
             AtomicInteger laterStartedEarly = new AtomicInteger();
@@ -265,10 +274,11 @@ class MaxActiveTest {
                 })));
             }
             assertTrue(wq.isCongested(0), "new items wait: 3 active over the lowered limit of 1");
+            assertBooks(wq, 3, 6, "three active over the lowered limit, six waiting");
             probe(rt, Set.of(WorkqueueFlag.UNBOUND), 0);
             assertEquals(0, laterStartedEarly.get());
             gate.countDown();
-            wq.flush();
+            flushIdle(wq);
             assertEquals(3, finishedFirst.get(), "running items finish after lowering the limit");
             assertEquals(0, laterStartedEarly.get());
             assertEquals(1, maxInside.get(), "later items run one at a time under the lowered limit");
@@ -312,7 +322,7 @@ class MaxActiveTest {
 
     @Test
     void isCongested_itemsWaitingOnInactiveList_trueOnlyForThatCpuThenFalse() throws Exception {
-        try (WorkqueueRuntime rt = newRuntime(); Gates gates = new Gates()) {
+        try (WorkqueueRuntime rt = newRuntime(); Closer closer = closeWithin(rt); Gates gates = new Gates()) {
             Workqueue wq = rt.alloc("b1", Set.of(), 1);
             assertFalse(wq.isCongested(0), "idle");
             assertFalse(wq.isCongested(1), "idle");
@@ -329,14 +339,17 @@ class MaxActiveTest {
             assertTrue(wq.queueOn(0, waiting));
             assertTrue(wq.isCongested(0), "an item waits on cpu 0's inactive list");
             assertFalse(wq.isCongested(1), "cpu 1 has nothing waiting");
+            assertBooks(wq, 1, 1, "one active, one waiting");
             assertThrows(IllegalArgumentException.class, () -> wq.isCongested(2));
             // A cancelled inactive item no longer congests.
             assertTrue(waiting.cancel());
             assertFalse(wq.isCongested(0), "cancelled the only waiting item");
+            assertBooks(wq, 1, 0, "the cancelled waiting item held no slot");
             assertTrue(wq.queueOn(0, waiting));
             assertTrue(wq.isCongested(0));
+            assertBooks(wq, 1, 1, "requeued behind the blocker");
             gate.countDown();
-            wq.flush();
+            flushIdle(wq);
             assertEquals(1, waitingRuns.get());
             assertFalse(wq.isCongested(0), "after flush");
             assertFalse(wq.isCongested(1), "after flush");

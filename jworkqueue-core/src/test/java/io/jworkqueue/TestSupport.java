@@ -5,6 +5,7 @@ import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -74,6 +75,92 @@ final class TestSupport {
         } catch (TimeoutException expected) {
             // still waiting, as it should
         }
+    }
+
+    // ------------------------------------------------------------------ bookkeeping
+
+    /**
+     * How long a flush or a close that should finish at once may take, in seconds. It stays
+     * short of the time a mutation test allows a test beyond its normal run (PIT: 8 s), so that
+     * an engine that lost count fails the test with the counts instead of hanging it.
+     */
+    static final long SETTLE_S = 5;
+
+    /** The workqueue's bookkeeping as the public snapshot shows it, for failure messages. */
+    static String books(Workqueue wq) {
+        WorkqueueInfo i = wq.info();
+        return "'" + wq.name() + "' nrActive=" + i.getNrActive() + " nrInactive=" + i.getNrInactive()
+                + " started=" + i.getStarted() + " completed=" + i.getCompleted() + " maxActive=" + i.getMaxActive();
+    }
+
+    /**
+     * Asserts nr_active (items on a worklist or running) and the number of items waiting for
+     * max_active, summed over the workqueue's pools. The snapshot moves queued items off the
+     * inboxes first, so right after a queue call returns the counts are exact. On a mismatch the
+     * runtime is stopped at once before the test fails, so its close cannot hang on the broken
+     * counts.
+     */
+    static void assertBooks(Workqueue wq, int nrActive, int nrInactive, String when) {
+        WorkqueueInfo i = wq.info();
+        if (i.getNrActive() != nrActive || i.getNrInactive() != nrInactive) {
+            failStopping(wq, when + ": expected nrActive=" + nrActive + " nrInactive=" + nrInactive + ", got " + books(wq));
+        }
+    }
+
+    /** Asserts that nothing of {@code wq} is active, waiting or in flight (as {@link #assertBooks}). */
+    static void assertIdle(Workqueue wq, String when) {
+        WorkqueueInfo i = wq.info();
+        if (i.getNrActive() != 0 || i.getNrInactive() != 0 || i.getStarted() != i.getCompleted()) {
+            failStopping(wq, when + ": expected nothing active, waiting or in flight, got " + books(wq));
+        }
+    }
+
+    /**
+     * Flushes {@code wq}, failing with its counts if that takes more than {@link #SETTLE_S}, and
+     * then asserts it is idle ({@link #assertIdle}). For tests that flush only to wait for their
+     * items; flush semantics are FlushTest's.
+     */
+    static void flushIdle(Workqueue wq) {
+        if (!wq.flush(Duration.ofSeconds(SETTLE_S))) {
+            failStopping(wq, "flush did not return within " + SETTLE_S + " s: " + books(wq));
+        }
+        assertIdle(wq, "after the flush");
+    }
+
+    /**
+     * The result of {@code f}, a waiting call on {@code wq} (a flush) that should return within
+     * {@link #SETTLE_S}; fails with {@code wq}'s counts otherwise.
+     */
+    static <T> T settle(Future<T> f, Workqueue wq, String what) throws Exception {
+        try {
+            return f.get(SETTLE_S, SECONDS);
+        } catch (TimeoutException e) {
+            failStopping(wq, what + " did not return within " + SETTLE_S + " s: " + books(wq));
+            throw e; // not reached
+        }
+    }
+
+    /** Stops {@code wq}'s runtime at once (nothing left to hang its close), then fails with {@code message}. */
+    private static void failStopping(Workqueue wq, String message) {
+        wq.runtime().shutdown(Duration.ZERO);
+        fail(message);
+    }
+
+    /** A resource whose close throws nothing checked. */
+    interface Closer extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /**
+     * Closes {@code rt} with a deadline of {@link #SETTLE_S} ({@link WorkqueueRuntime#shutdown})
+     * and fails if it did not drain in time. Declare it right after the runtime in the
+     * try-with-resources, so it closes first: a test that lost an item then ends in seconds
+     * rather than waiting in {@code close()} for ever.
+     */
+    static Closer closeWithin(WorkqueueRuntime rt) {
+        return () -> assertTrue(rt.shutdown(Duration.ofSeconds(SETTLE_S)),
+                () -> "the runtime did not drain within " + SETTLE_S + " s");
     }
 
     // ------------------------------------------------------------------ gates

@@ -13,6 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -37,27 +38,35 @@ import org.junit.jupiter.api.Timeout;
  *       turned into OR, or any of its three tests forced false): the hand-over is the fast path
  *       of what the else branch then does (decrement, drain the inbox, activate the oldest
  *       inactive item), with the same counts and order.
- *   <li>{@code decNrInFlight}: the else branch's {@code activateInactive} removed: after the
- *       decrement of an item that did not hand its slot on, either nothing is inactive or
- *       nr_active is still at or above the (lowered) limit; it is dead code today.
+ *   <li>{@code decNrInFlight}: the else branch's {@code activateInactive} removed, or its
+ *       {@code !byWorker} kick argument made false: after the decrement of an item that did
+ *       not hand its slot on, either nothing is inactive or nr_active is still at or above the
+ *       (lowered) limit; it is dead code today.
  * </ul>
- * Not killed, open:
+ * Not killed, out of reach of a deterministic test:
  * <ul>
- *   <li>{@code decNrInFlight}: the {@code !byWorker} kick arguments forced (lines of the
- *       hand-over, the drain and the activation). When a retiring worker passes them, it takes
- *       the item itself; when a non-worker retires an active item (cancel of an active item that
- *       no worker has started, while the pwq is saturated) and the kick is lost, the activated
- *       item waits until something else kicks the pool. A test needs an active item no worker
- *       has started beside a full max_active, which these tests do not build yet.
- *   <li>{@code moveToWorklist}'s {@code worklistFilling()} call (and the
- *       {@code worklist.isEmpty()} test before it) arms the watchdog when an activation, not a
- *       queue call, fills an empty worklist; only a watchdog test whose stall starts with an
- *       activation would notice, and the watchdog tests stall on freshly queued items.
+ *   <li>{@code decNrInFlight}: the {@code !byWorker} kick argument of the inbox drain (when
+ *       the pwq just stopped being saturated) made false. A retiring worker takes the drained
+ *       item itself. The only other callers are a cancel, whose {@code lockPool} has just
+ *       emptied the inbox under the same lock hold, and the rescuer, which kicks the pool
+ *       when its round ends. The kick matters only when another thread pushes an item onto the
+ *       inbox inside the canceller's lock hold, between its drain and the retirement: a race
+ *       no unit test can stage; only a stress run can meet it.
  * </ul>
+ * Killed since: the hand-over's kick argument
+ * ({@link #nonWorkerRetiringAnActiveItemOfASaturatedPwq_wakesAWorkerForTheItemGivenItsSlot})
+ * and the watchdog arming in {@code moveToWorklist}
+ * ({@link #activationThatFillsAnEmptyWorklist_armsTheWatchdog}).
  */
 @Timeout(60)
 class PoolWorkqueueTest {
-    private static final long WAIT_S = 10;
+    /**
+     * Bound of every wait here for something that happens at once (an item starting, a flush of
+     * a few items): generous on a busy machine, and short enough that, with the bounded
+     * {@link #tearDown}, a test that fails on broken bookkeeping fails within a mutation test's
+     * allowance (PIT: 8 s beyond the test's normal time) instead of being counted a time-out.
+     */
+    private static final long WAIT_S = 5;
 
     private final WorkqueueRuntime rt = WorkqueueRuntime.builder().cpus(1)
             .watchdogThreshold(Duration.ZERO).idleWorkerTimeout(Duration.ofHours(1)).build();
@@ -66,7 +75,8 @@ class PoolWorkqueueTest {
     @AfterEach
     void tearDown() {
         go.countDown();
-        rt.close();
+        // bounded: after a failure the engine may have lost count, and close() would wait for ever
+        rt.shutdown(Duration.ofSeconds(2));
     }
 
     /** An item that counts {@code started} down, then holds its worker until {@link #go}. */
@@ -273,6 +283,127 @@ class PoolWorkqueueTest {
         assertTrue(underLock(pwq, () -> !onInbox(c, pwq) && pwq.inactive.isEmpty() && pwq.nrActive + pwq.completed == 3),
                 "after raising max_active to 3 both waiting items are active: " + state(pwq));
         assertTrue(others.await(WAIT_S, TimeUnit.SECONDS), "B and C run while A still holds a slot: " + state(pwq));
+    }
+
+    /** Counts the pool's idle workers, and those of them already woken (kicked) (L). */
+    private static int[] idleAndKicked(WorkerPool pool) {
+        int idle = 0, kicked = 0;
+        for (Worker w : pool.workersSnapshotLocked()) {
+            if ((w.flags & Worker.IDLE) != 0) {
+                idle++;
+                if (w.kicked) {
+                    kicked++;
+                }
+            }
+        }
+        return new int[] {idle, kicked};
+    }
+
+    private static boolean onWorklist(Work w, WorkerPool pool) { // L
+        for (Work x = pool.worklist.first(); x != null; x = pool.worklist.after(x)) {
+            if (x == w) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Test
+    void nonWorkerRetiringAnActiveItemOfASaturatedPwq_wakesAWorkerForTheItemGivenItsSlot() throws Exception {
+        // A cancel retires an active item that no worker has started: the slot goes to the oldest
+        // waiting item, and as no worker retires here, nobody would take that item unless the
+        // cancel wakes one (PoolWorkqueue.decNrInFlight, byWorker false).
+        Workqueue wq = rt.alloc("pwq-nonworker", Set.of(WorkqueueFlag.UNBOUND), 2);
+        PoolWorkqueue pwq = ((WorkqueueImpl) wq).pwqFor(-1);
+        AtomicInteger aRuns = new AtomicInteger();
+        CountDownLatch aStarted = new CountDownLatch(1);
+        Work a = new Work(self -> {
+            if (aRuns.incrementAndGet() == 1) {
+                aStarted.countDown();
+                go.await(WAIT_S, TimeUnit.SECONDS);
+            }
+        });
+        assertTrue(wq.queue(a));
+        assertTrue(aStarted.await(WAIT_S, TimeUnit.SECONDS), "A did not start");
+        // Queued again while it runs, A takes the second slot; the worker woken for it hands it to
+        // the worker running A (non-reentrancy), where it waits, active and not started.
+        assertTrue(wq.queue(a));
+        awaitTrue(() -> underLock(pwq, () -> {
+            Worker running = pwq.pool.findWorkerExecutingWork(a);
+            return running != null && running.scheduled.first() == a;
+        }), "the second instance of A to wait behind its first run");
+        awaitPoolQuiet(pwq.pool);
+        assertTrue(underLock(pwq, () -> pwq.nrActive == 2 && pwq.isSaturated()
+                && idleAndKicked(pwq.pool)[0] > 0 && idleAndKicked(pwq.pool)[1] == 0),
+                "saturated, with idle workers none of which is woken: " + state(pwq));
+        CountDownLatch bRan = new CountDownLatch(1);
+        Work b = new Work(self -> bRan.countDown());
+        assertTrue(wq.queue(b)); // saturated: B waits
+        assertTrue(a.cancel(), "the second instance of A was pending");
+        assertTrue(underLock(pwq, () -> !onWorklist(b, pwq.pool) || idleAndKicked(pwq.pool)[1] > 0),
+                "B got the cancelled item's slot and waits on the worklist, but no idle worker was woken for it: "
+                + state(pwq));
+        assertTrue(bRan.await(WAIT_S, TimeUnit.SECONDS), "B did not run while A's first run holds its worker: " + state(pwq));
+        go.countDown();
+        wq.flush();
+        assertEquals(1, aRuns.get(), "the cancelled instance of A ran");
+        assertTrue(underLock(pwq, () -> pwq.nrActive == 0 && pwq.inactive.isEmpty() && pwq.nrInFlightTotal() == 0
+                && pwq.completed == 2), "after the flush: " + state(pwq));
+    }
+
+    @Test
+    void activationThatFillsAnEmptyWorklist_armsTheWatchdog() throws Exception {
+        // The watchdog is armed when a worklist fills (WorkerPool.worklistFilling), by a queue
+        // call or, here, by an activation (PoolWorkqueue.moveToWorklist): a stall that begins
+        // with an activated item must be reported like one that begins with a queued item.
+        AtomicBoolean canCreate = new AtomicBoolean(true);
+        try (WorkqueueRuntime wrt = WorkqueueRuntime.builder().cpus(1)
+                .threadFactory(r -> canCreate.get() ? Thread.ofPlatform().daemon(true).unstarted(r) : null)
+                .watchdogThreshold(Duration.ofMillis(200)).createCooldown(Duration.ofMillis(50))
+                .idleWorkerTimeout(Duration.ofHours(1)).build()) {
+            Workqueue wq = wrt.alloc("pwq-wd-activation", Set.of(WorkqueueFlag.UNBOUND), 1);
+            PoolWorkqueue pwq = ((WorkqueueImpl) wq).pwqFor(-1);
+            CountDownLatch started = new CountDownLatch(1);
+            assertTrue(wq.queue(blocker(started)));
+            assertTrue(started.await(WAIT_S, TimeUnit.SECONDS), "the blocker did not start");
+            Work b = new Work(self -> { });
+            assertTrue(wq.queue(b));
+            assertEquals(1, wq.info().getNrInactive(), "B waits for max_active"); // the snapshot moves it off the inbox
+            // Nothing on any worklist: the watchdog disarms at its next look; wait until it has
+            // (no timer armed, and the timer threads parked, so its callback has returned).
+            TimerWheel timers = ((WorkqueueImpl) wq).runtime.timers();
+            awaitTrue(() -> timers.armedCount() == 0 && timerThreadsParked(), "the watchdog to disarm");
+            assertEquals(0, wrt.lockupsReported());
+            canCreate.set(false);
+            // The activation fills the empty worklist; the woken idle worker must create a spare
+            // before it starts B, which fails: B stalls.
+            wq.setMaxActive(2);
+            try {
+                assertEquals(2, wq.info().getNrActive(), "A and the activated B: " + state(pwq));
+                // 200 ms threshold; bounded at 5 s (not the usual 10) so that a watchdog that was
+                // never armed fails within PIT's time-out rather than by it
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+                while (wrt.lockupsReported() == 0) {
+                    assertTrue(System.nanoTime() < deadline,
+                            "a stall that began with an activation was not reported: " + wrt.poolInfos());
+                    Thread.sleep(10); // polling a counter: no latch can express it
+                }
+            } finally {
+                canCreate.set(true);
+                go.countDown();
+            }
+            wq.flush();
+        }
+    }
+
+    private static boolean timerThreadsParked() {
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().equals("jworkqueue-timer") && t.isAlive()
+                    && t.getState() != Thread.State.WAITING && t.getState() != Thread.State.TIMED_WAITING) {
+                return false;
+            }
+        }
+        return true;
     }
 
     // ------------------------------------------------------------------ a running timer callback
