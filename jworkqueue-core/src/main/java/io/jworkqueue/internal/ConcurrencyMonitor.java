@@ -5,7 +5,8 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * Watches running workers of bound pools for sleeping and CPU hogging, standing in for the
  * kernel's scheduler hooks ({@code wq_worker_sleeping}, {@code wq_worker_running},
- * {@code wq_worker_tick}), which the JVM does not have.
+ * {@code wq_worker_tick}), which the JVM does not have; and, in the virtual-thread mode, the
+ * virtual unbound pools for workers that hold their carriers (see {@code WorkerPool.sampleVirtual}).
  *
  * <p>It costs nothing while no pool needs it: the thread parks without a deadline until a pool
  * kicks it because items wait behind a running worker ({@link #request()}). While needed it
@@ -26,9 +27,10 @@ final class ConcurrencyMonitor implements Runnable {
     private volatile boolean active;
     private volatile boolean stopped;
 
-    ConcurrencyMonitor(RuntimeCore runtime, WorkerPool[] boundPools) {
+    /** @param pools the pools to sample: the bound ones, and the virtual unbound ones if any */
+    ConcurrencyMonitor(RuntimeCore runtime, WorkerPool[] pools) {
         this.runtime = runtime;
-        this.pools = boundPools;
+        this.pools = pools;
     }
 
     /**
@@ -59,6 +61,11 @@ final class ConcurrencyMonitor implements Runnable {
             }
         }
         LockSupport.unpark(t);
+    }
+
+    /** @return whether the thread samples now (false while parked, or if it could not be started) */
+    boolean isActive() {
+        return active;
     }
 
     /**

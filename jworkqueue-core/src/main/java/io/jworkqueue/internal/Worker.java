@@ -18,13 +18,19 @@ final class Worker implements Runnable {
     static final int CPU_INTENSIVE = 1 << 6;
     static final int UNBOUND = 1 << 7;
     static final int RESCUER = 1 << 8;
-    static final int NOT_RUNNING = PREP | CPU_INTENSIVE | UNBOUND | RESCUER;
+    /** A virtual thread (virtual-thread mode): the JDK's scheduler sees its blocking, nr_running need not. */
+    static final int VIRTUAL = 1 << 9;
+    /** A platform worker of a virtual pool that runs its items while its virtual workers cannot get a carrier. */
+    static final int RELIEF = 1 << 10;
+    static final int NOT_RUNNING = PREP | CPU_INTENSIVE | UNBOUND | RESCUER | VIRTUAL | RELIEF;
 
     private static final ThreadLocal<Worker> CURRENT = new ThreadLocal<>();
 
     final WorkerPool pool; // I
     final int id; // I
     Thread thread; // I after start
+    /** I after start: {@link #thread} is virtual (it has no CPU clock and no kernel thread of its own). */
+    boolean virtualThread;
 
     int flags; // L
     /** L: blocked, so not counted in nr_running (the kernel's worker->sleeping): a hint, or detected. */
@@ -90,7 +96,7 @@ final class Worker implements Runnable {
 
     @Override
     public void run() {
-        tid = NativeThreads.currentTid();
+        tid = virtualThread ? -1 : NativeThreads.currentTid(); // a virtual thread has no kernel thread of its own
         WorkerPool.markCpu(this);
         CURRENT.set(this);
         try {
