@@ -10,6 +10,11 @@ import javax.management.ConstructorParameters;
  * <p>Pool ids: the bound pools of CPU {@code c} are {@code 2c} (normal) and {@code 2c + 1}
  * (highpri); the unbound pools follow, normal then highpri. Each snapshot is taken under the
  * pool's lock, so its fields are consistent with each other.
+ *
+ * <p>In the virtual-thread mode ({@code virtualUnboundWorkers}) the unbound pools' workers are
+ * virtual threads, never counted in {@code nrRunning} (always 0 there); {@code workers} includes
+ * any platform relief worker running the pool's items while its virtual workers find no free
+ * carrier (counted per workqueue in {@link WorkqueueStats#cmWakeups()}).
  */
 public final class PoolInfo {
     private final int id;

@@ -107,6 +107,37 @@ class VirtualWorkersTest {
         }
     }
 
+    @Test
+    void virtualUnboundWorkers_surplusIdleWorkersAreCulled_closeEndsEveryWorker() throws Exception {
+        int n = 16;
+        java.util.Set<Thread> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        WorkqueueRuntime rt = WorkqueueRuntime.builder().cpus(2).virtualUnboundWorkers(true)
+                .idleWorkerTimeout(Duration.ofMillis(50)).build();
+        try (rt; Gates gates = new Gates()) {
+            Workqueue wq = unbound(rt, "culled", 0);
+            CountDownLatch inside = new CountDownLatch(n), gate = gates.gate(), done = new CountDownLatch(n);
+            for (int i = 0; i < n; i++) {
+                assertTrue(wq.queue(new Work(self -> {
+                    threads.add(Thread.currentThread());
+                    inside.countDown();
+                    try {
+                        assertTrue(gate.await(WAIT_S, SECONDS));
+                    } finally {
+                        done.countDown();
+                    }
+                })));
+            }
+            await(inside, "all items running");
+            assertTrue(rt.workerCount() >= n, "one virtual worker per running item: " + rt.workerCount());
+            gate.countDown();
+            await(done, "all items finished");
+            // too_many_workers: with nobody busy, idle workers beyond two are surplus.
+            awaitTrue(() -> rt.workerCount() <= 2, "surplus idle virtual workers to be culled");
+        }
+        assertEquals(0, rt.workerCount());
+        awaitTrue(() -> threads.stream().noneMatch(Thread::isAlive), "every virtual worker to end");
+    }
+
     // ------------------------------------------------------------------ carriers held
 
     /** Released by {@link #virtualUnboundWorkers_pinnedBlockersOnEveryCarrier_furtherItemRunsOnReliefWorker}. */
