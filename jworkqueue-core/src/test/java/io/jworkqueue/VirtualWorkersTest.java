@@ -220,13 +220,13 @@ class VirtualWorkersTest {
     void virtualUnboundWorkers_cpuHogsOnEveryCarrier_waitingItemStillStarts() throws Exception {
         CountingFactory factory = new CountingFactory();
         int n = carriers();
-        try (WorkqueueRuntime rt = virtualRuntime(factory)) {
+        try (WorkqueueRuntime rt = virtualRuntime(factory); LogCapture log = new LogCapture()) {
             Workqueue wq = unbound(rt, "hogs", 0);
             CountDownLatch spinning = new CountDownLatch(n), hogsDone = new CountDownLatch(n);
             AtomicInteger released = new AtomicInteger();
             try {
                 for (int i = 0; i < n; i++) {
-                    assertTrue(wq.queue(new Work(self -> {
+                    assertTrue(wq.queue(new Work("spinner", self -> {
                         spinning.countDown();
                         long deadline = System.nanoTime() + SECONDS.toNanos(WAIT_S);
                         while (released.get() == 0 && System.nanoTime() - deadline < 0) {
@@ -238,6 +238,10 @@ class VirtualWorkersTest {
                 await(spinning, "every hog spinning");
                 assertFurtherItemRelieved(wq, factory, n + " CPU hogs hold every carrier");
                 assertEquals(n, hogsDone.getCount(), "the hogs still spin");
+                // Reported like CPU hogs (logged after the monitor lets go of the pool).
+                awaitTrue(() -> !log.containing("workqueue 'hogs': spinner held the carrier of its virtual worker").isEmpty(),
+                        "the carrier-hog report; logged: " + log.records);
+                awaitTrue(() -> !log.containing("platform relief worker").isEmpty(), "the relief report; logged: " + log.records);
             } finally {
                 released.set(1);
             }
