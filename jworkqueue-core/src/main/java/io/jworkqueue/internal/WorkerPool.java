@@ -1264,7 +1264,7 @@ final class WorkerPool extends PoolRunningPadAfter {
                 if (w.sampledWork != current || c == 'U') {
                     w.sampledWork = current; // first sample of this run, or it gave its carrier back
                     w.lastProgressAt = now;
-                } else if ((w.flags & Worker.CPU_INTENSIVE) == 0 && now - w.lastProgressAt > thresh
+                } else if ((w.flags & Worker.CPU_INTENSIVE) == 0 && now - w.lastProgressAt >= thresh
                         && w.currentPwq != null) {
                     setFlags(w, Worker.CPU_INTENSIVE); // once per run; cleared when the item returns
                     w.currentPwq.cpuIntensive++;
