@@ -855,7 +855,8 @@ public final class WorkqueueRuntime implements AutoCloseable {
          * a new one, created without a manager round-trip) and {@code maxActive} is the only
          * limit. Idle virtual workers are culled after {@link #idleWorkerTimeout(Duration)} like
          * platform ones. Virtual threads have no priority: {@link WorkqueueFlag#HIGHPRI} unbound
-         * workqueues run at normal priority in this mode.
+         * workqueues run at normal priority in this mode; nor are they pinned by
+         * {@link #pinWorkers(boolean)} (that would pin their carrier).
          *
          * <p>A virtual worker that blocks while pinned (in a native frame or a class initialiser,
          * in {@code synchronized} on JDK 21-23, in some file I/O) or runs CPU-bound holds its
