@@ -29,8 +29,8 @@ final class Worker implements Runnable {
     final WorkerPool pool; // I
     final int id; // I
     Thread thread; // I after start
-    /** I after start: {@link #thread} is virtual (it has no CPU clock and no kernel thread of its own). */
-    boolean virtualThread;
+    /** I: {@link #thread} is virtual (it has no CPU clock and no kernel thread of its own). */
+    final boolean virtualThread;
 
     int flags; // L
     /** L: blocked, so not counted in nr_running (the kernel's worker->sleeping): a hint, or detected. */
@@ -73,8 +73,13 @@ final class Worker implements Runnable {
     long lastProgressAt;
 
     Worker(WorkerPool pool, int id) {
+        this(pool, id, false);
+    }
+
+    Worker(WorkerPool pool, int id, boolean virtualThread) {
         this.pool = pool;
         this.id = id;
+        this.virtualThread = virtualThread;
     }
 
     /** Makes {@code w} the calling thread's worker (the rescuer switches between pools); null clears. */

@@ -630,8 +630,8 @@ final class WorkerPool extends PoolRunningPadAfter {
             return false;
         }
         int wid = workerIds.nextClearBit(0);
-        Worker w = new Worker(this, wid);
         boolean virtualThread = virtual && !relief;
+        Worker w = new Worker(this, wid, virtualThread);
         Thread t;
         try {
             t = virtualThread ? Thread.ofVirtual().unstarted(w) : runtime.threadFactory().newThread(w);
@@ -644,7 +644,6 @@ final class WorkerPool extends PoolRunningPadAfter {
                 t.setPriority(Thread.MAX_PRIORITY); // a virtual thread's priority cannot change
             }
             w.thread = t;
-            w.virtualThread = virtualThread;
             w.flags = Worker.PREP | (isUnbound() ? Worker.UNBOUND : 0) | (virtualThread ? Worker.VIRTUAL : 0)
                     | (relief ? Worker.RELIEF : 0);
             t.start();
