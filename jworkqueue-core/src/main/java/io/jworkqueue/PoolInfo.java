@@ -11,6 +11,11 @@ import javax.management.ConstructorParameters;
  * (highpri); unbound pools, one per pod and set of attributes, are numbered from {@code 2 x cpus}
  * on as they are created (ids are not reused). Each snapshot is taken under the
  * pool's lock, so its fields are consistent with each other.
+ *
+ * <p>In the virtual-thread mode ({@code virtualUnboundWorkers}) the unbound pools' workers are
+ * virtual threads, never counted in {@code nrRunning} (always 0 there); {@code workers} includes
+ * any platform relief worker running the pool's items while its virtual workers find no free
+ * carrier (counted per workqueue in {@link WorkqueueStats#cmWakeups()}).
  */
 public final class PoolInfo {
     private final int id;

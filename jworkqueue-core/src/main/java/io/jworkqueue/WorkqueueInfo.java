@@ -46,9 +46,9 @@ public final class WorkqueueInfo {
      * @param nrInactive items waiting for {@code max_active}
      * @param started items started
      * @param completed items finished
-     * @param cpuTimeNanos CPU time consumed by items
-     * @param cpuIntensive items detected as CPU hogs
-     * @param cmWakeups concurrency-management wake-ups
+     * @param cpuTimeNanos CPU time consumed by items (wall time for virtual workers: see {@link WorkqueueStats})
+     * @param cpuIntensive items detected as CPU hogs (and virtual workers holding their carrier: see {@link WorkqueueStats})
+     * @param cmWakeups concurrency-management wake-ups (and relief workers started: see {@link WorkqueueStats})
      * @param repatriated unbound workers moved back into their pod
      * @param maydays maydays sent to the rescuer
      * @param rescued items run by the rescuer

@@ -721,7 +721,10 @@ public final class WorkqueueRuntime implements AutoCloseable {
         /**
          * @param factory makes worker threads (default: daemon platform threads); the runtime names
          *     them like the kernel ({@code kworker/0:1}, {@code kworker/0:1H}, {@code kworker/u4:0})
-         *     and raises the priority of high-priority workers
+         *     and raises the priority of high-priority workers. It makes platform threads only: in
+         *     the {@link #virtualUnboundWorkers(boolean) virtual-thread mode} the unbound workers
+         *     are virtual threads the runtime makes itself, and the factory makes their relief
+         *     workers
          * @return this builder
          */
         public Builder threadFactory(ThreadFactory factory) {
@@ -863,9 +866,32 @@ public final class WorkqueueRuntime implements AutoCloseable {
         }
 
         /**
-         * @param enabled whether the workers of unbound pools are virtual threads (default false).
-         *     The JDK's scheduler then sees blocking exactly and {@code maxActive} is the only limit;
-         *     the runtime watches for virtual workers that hold their carrier (pinned or CPU-bound)
+         * The virtual-thread mode. The workers of the unbound pools become virtual threads
+         * ({@code Thread.ofVirtual()}, named like platform workers, {@code kworker/u4:0}); bound
+         * pools keep platform workers. The {@link #threadFactory(ThreadFactory) thread factory}
+         * makes platform workers only: bound workers, and the relief workers below. The JDK's
+         * scheduler sees blocking exactly, so virtual workers are not counted in
+         * {@code nr_running}: an item that becomes active gets a worker at once (an idle one, or
+         * a new one, created without a manager round-trip) and {@code maxActive} is the only
+         * limit. Idle virtual workers are culled after {@link #idleWorkerTimeout(Duration)} like
+         * platform ones. Virtual threads have no priority: {@link WorkqueueFlag#HIGHPRI} unbound
+         * workqueues run at normal priority in this mode; nor are they pinned by
+         * {@link #pinWorkers(boolean)} (that would pin their carrier).
+         *
+         * <p>A virtual worker that blocks while pinned (in a native frame or a class initialiser,
+         * in {@code synchronized} on JDK 21-23, in some file I/O) or runs CPU-bound holds its
+         * carrier: the JDK does not preempt it, and enough of them stall every virtual thread of
+         * the JVM. While items wait on a virtual pool, the runtime's concurrency monitor watches
+         * it: when none has started for {@link #cpuIntensiveThreshold(Duration)} (so turning
+         * that off turns this off too), a platform <em>relief</em> worker of the pool (named
+         * {@code kworker/u4:1-relief}) runs the waiting items and leaves when there are none;
+         * another follows one threshold later if the stall goes on. Relief workers are counted in
+         * {@link WorkqueueStats#cmWakeups()}, and virtual workers seen holding their carrier past
+         * the threshold in {@link WorkqueueStats#cpuIntensive()}, reported like CPU hogs. Virtual
+         * threads have no CPU clock: their items are charged wall time
+         * ({@link WorkqueueStats#cpuTimeNanos()}). See docs/DESIGN.md, Virtual-thread mode.
+         *
+         * @param enabled whether the workers of unbound pools are virtual threads (default false)
          * @return this builder
          */
         public Builder virtualUnboundWorkers(boolean enabled) {

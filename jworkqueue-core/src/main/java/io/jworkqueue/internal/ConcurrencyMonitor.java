@@ -5,7 +5,8 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * Watches running workers of bound and unbound pools for sleeping and CPU hogging, standing in for the
  * kernel's scheduler hooks ({@code wq_worker_sleeping}, {@code wq_worker_running},
- * {@code wq_worker_tick}), which the JVM does not have.
+ * {@code wq_worker_tick}), which the JVM does not have; and, in the virtual-thread mode, the
+ * virtual unbound pools for workers that hold their carriers (see {@code WorkerPool.sampleVirtual}).
  *
  * <p>It costs nothing while no pool needs it: the thread parks without a deadline until a pool
  * kicks it because items wait behind a running worker ({@link #request()}). While needed it
@@ -57,6 +58,11 @@ final class ConcurrencyMonitor implements Runnable {
             }
         }
         LockSupport.unpark(t);
+    }
+
+    /** @return whether the thread samples now (false while parked, or if it could not be started) */
+    boolean isActive() {
+        return active;
     }
 
     /**

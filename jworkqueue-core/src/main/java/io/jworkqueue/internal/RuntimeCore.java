@@ -210,6 +210,41 @@ public final class RuntimeCore {
                 wq.name(), fn, cpuNanos / 1_000_000);
     }
 
+    /**
+     * A virtual worker of the virtual-thread mode held its carrier past {@code cpu_intensive_thresh}
+     * while items waited (see {@code WorkerPool.sampleVirtual}): reported like a CPU hog (the JFR
+     * event, and a log line at most once per function and minute), its time being wall time.
+     *
+     * @param pinned whether its carrier was parked (blocked while pinned) rather than runnable
+     *     (CPU-bound, or blocked in native code or the VM)
+     */
+    void reportCarrierHog(WorkqueueImpl wq, Work work, long wallNanos, boolean pinned) {
+        if (io.jworkqueue.internal.jfr.Jfr.on()) {
+            io.jworkqueue.internal.jfr.Jfr.cpuHog(wq.name(), work, wallNanos / 1_000_000);
+        }
+        String fn = Dump.fnName(work);
+        if (!firstThisMinute(hogReports, fn)) {
+            return;
+        }
+        LOG.log(System.Logger.Level.INFO, "workqueue ''{0}'': {1} held the carrier of its virtual worker for >{2} ms ({3})"
+                + ": other virtual threads cannot use it meanwhile", wq.name(), fn, wallNanos / 1_000_000,
+                pinned ? "blocked while pinned: native frame, class initialiser, or synchronized before JDK 24"
+                        : "CPU-bound, or blocked in native code or the VM");
+    }
+
+    /**
+     * A virtual pool's items waited {@code waitedNanos} without one starting, and a platform
+     * relief worker was started for them: logged at most once per pool and minute.
+     */
+    void reportRelief(WorkerPool pool, WorkqueueImpl wq, long waitedNanos, int relief) {
+        if (!firstThisMinute(hogReports, "relief " + pool.id)) {
+            return;
+        }
+        LOG.log(System.Logger.Level.INFO, "{0}: items{1} waited {2} ms while its virtual workers could not get a carrier;"
+                + " running them on platform relief worker(s) ({3} now)", pool, wq != null ? " of workqueue '" + wq.name() + "'" : "",
+                waitedNanos / 1_000_000, relief);
+    }
+
     // ------------------------------------------------------------------ watchdog
 
     /** A pool's worklist became non-empty: make sure the watchdog timer runs (cheap when it does). */

@@ -17,13 +17,19 @@ final class Worker implements Runnable {
     static final int PREP = 1 << 3;
     static final int CPU_INTENSIVE = 1 << 6;
     static final int RESCUER = 1 << 8;
-    static final int NOT_RUNNING = PREP | CPU_INTENSIVE | RESCUER;
+    /** A virtual thread (virtual-thread mode): the JDK's scheduler sees its blocking, nr_running need not. */
+    static final int VIRTUAL = 1 << 9;
+    /** A platform worker of a virtual pool that runs its items while its virtual workers cannot get a carrier. */
+    static final int RELIEF = 1 << 10;
+    static final int NOT_RUNNING = PREP | CPU_INTENSIVE | RESCUER | VIRTUAL | RELIEF;
 
     private static final ThreadLocal<Worker> CURRENT = new ThreadLocal<>();
 
     final WorkerPool pool; // I
     final int id; // I
     Thread thread; // I after start
+    /** I: {@link #thread} is virtual (it has no CPU clock and no kernel thread of its own). */
+    final boolean virtualThread;
 
     int flags; // L
     /** L: blocked, so not counted in nr_running (the kernel's worker->sleeping): a hint, or detected. */
@@ -66,8 +72,13 @@ final class Worker implements Runnable {
     long lastProgressAt;
 
     Worker(WorkerPool pool, int id) {
+        this(pool, id, false);
+    }
+
+    Worker(WorkerPool pool, int id, boolean virtualThread) {
         this.pool = pool;
         this.id = id;
+        this.virtualThread = virtualThread;
     }
 
     /** Makes {@code w} the calling thread's worker (the rescuer switches between pools); null clears. */
@@ -92,7 +103,7 @@ final class Worker implements Runnable {
 
     @Override
     public void run() {
-        tid = NativeThreads.currentTid();
+        tid = virtualThread ? -1 : NativeThreads.currentTid(); // a virtual thread has no kernel thread of its own
         CpuPinning.workerStarted(pool);
         WorkerPool.markCpu(this);
         CURRENT.set(this);

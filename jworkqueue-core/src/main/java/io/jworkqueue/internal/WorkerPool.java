@@ -62,6 +62,17 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@code destroy} holds several pool locks at once, taken in pool-id order. The work item's
  * state word is atomic and may be changed without any lock.
  *
+ * <p><b>Virtual pools.</b> In the virtual-thread mode ({@code virtualUnboundWorkers}) the
+ * unbound pools are built {@link #virtual}: their workers are virtual threads, which the JDK's
+ * scheduler unmounts when they block, so they are never counted in nr_running and max_active is
+ * the only limit. A kick that finds no idle worker creates one itself (a virtual thread costs
+ * about as much as a queue node): there is no manager round-trip. A virtual worker that keeps
+ * its carrier (blocked while pinned, or CPU-bound: there is no preemption) stalls the items
+ * behind it; the monitor watches a virtual pool while items wait on its worklist
+ * ({@link #sampleVirtual}) and, when none has started for {@code cpu_intensive_thresh}, runs
+ * them on a platform <em>relief</em> worker ({@link #relieve}) that leaves when the worklist is
+ * empty. See docs/DESIGN.md, Virtual-thread mode.
+ *
  * <p><b>Inbox.</b> A queue call whose item would only wait if linked now (behind a counted
  * running worker, or on a saturated pwq's inactive list) pushes it onto the lock-free
  * {@link Inbox} instead of taking the lock ({@link #pushBehind}); every lock holder moves the
@@ -100,6 +111,8 @@ final class WorkerPool extends PoolRunningPadAfter {
     final int nice;
     /** RuntimeCore's pool table lock: how many pwqs use this unbound pool. */
     int refs;
+    /** I: the workers are virtual threads (an unbound pool in the virtual-thread mode); see the overview. */
+    final boolean virtual;
 
     final ReentrantLock lock = new ReentrantLock();
     /**
@@ -144,13 +157,34 @@ final class WorkerPool extends PoolRunningPadAfter {
     private boolean closing;
     /** L: worker creation is failing (logged once per episode). */
     private boolean creationFailing;
+    // L: the virtual pool's watch ({@link #sampleVirtual}). watched: the monitor has been asked
+    // to sample this pool and has not yet let go of it; stallObserved/stallSince: nrStarted as
+    // last seen with items waiting, and since when no item has started (0: not waiting);
+    // emptySince: since when the worklist has been seen empty while watched (0: not seen).
+    private boolean watched;
+    private long stallObserved, stallSince, emptySince;
+    /** L: platform relief workers of this virtual pool now alive. */
+    int nrRelief;
 
     /** A bound pool of {@code cpu}. */
     WorkerPool(RuntimeCore runtime, int id, int cpu, boolean highpri) {
-        this(runtime, id, cpu, highpri, null);
+        this(runtime, id, cpu, highpri, null, false);
     }
 
-    private WorkerPool(RuntimeCore runtime, int id, int cpu, boolean highpri, PoolAttrs attrs) {
+    /**
+     * A pool without attributes (tests).
+     *
+     * @param virtual whether the workers are virtual threads (only for an unbound pool, in the
+     *     virtual-thread mode)
+     */
+    WorkerPool(RuntimeCore runtime, int id, int cpu, boolean highpri, boolean virtual) {
+        this(runtime, id, cpu, highpri, null, virtual);
+    }
+
+    private WorkerPool(RuntimeCore runtime, int id, int cpu, boolean highpri, PoolAttrs attrs, boolean virtual) {
+        if (virtual && cpu >= 0) {
+            throw new IllegalArgumentException("a bound pool (cpu " + cpu + ") cannot have virtual workers");
+        }
         this.runtime = runtime;
         this.id = id;
         this.cpu = cpu;
@@ -158,14 +192,15 @@ final class WorkerPool extends PoolRunningPadAfter {
         this.attrs = attrs;
         this.target = attrs == null ? 1 : Math.max(1, attrs.podCpus().cardinality());
         this.nice = attrs != null ? attrs.nice() : highpri ? io.jworkqueue.WorkqueueAttrs.MIN_NICE : 0;
+        this.virtual = virtual;
     }
 
     /**
      * The one place unbound pools are made ({@code get_unbound_pool}): everything a pool of a
-     * pod needs comes in {@code attrs}.
+     * pod needs comes in {@code attrs}; its workers are virtual threads in the virtual-thread mode.
      */
     static WorkerPool unbound(RuntimeCore runtime, int id, PoolAttrs attrs) {
-        return new WorkerPool(runtime, id, -1, attrs.highpri(), attrs);
+        return new WorkerPool(runtime, id, -1, attrs.highpri(), attrs, runtime.config().virtualUnbound());
     }
 
     boolean isUnbound() {
@@ -399,6 +434,9 @@ final class WorkerPool extends PoolRunningPadAfter {
         workers.remove(w);
         workerIds.clear(w.id);
         nrWorkers--;
+        if ((w.flags & Worker.RELIEF) != 0) {
+            nrRelief--;
+        }
         w.flags |= Worker.DIE;
         LockSupport.unpark(w.thread);
     }
@@ -418,6 +456,20 @@ final class WorkerPool extends PoolRunningPadAfter {
             return false;
         }
         Worker w = idleHead;
+        if (virtual) {
+            watchVirtual();
+            if (w == null) {
+                // No manager round-trip: a virtual worker is created here, already woken.
+                if (closing || !createWorker(false)) {
+                    if (!closing) {
+                        armMayday(MAYDAY_INITIAL_NANOS);
+                    }
+                    return false;
+                }
+                idleHead.kicked = true; // it starts on its own; later kicks need not unpark it
+                return true;
+            }
+        }
         if (w == null) {
             if (nrWorkers == 0 && manager == null && !closing && !createWorker()) {
                 armMayday(MAYDAY_INITIAL_NANOS);
@@ -504,7 +556,8 @@ final class WorkerPool extends PoolRunningPadAfter {
             if (!maydayArmed || closing) {
                 return;
             }
-            if (nrWorkers == 0 && manager == null && needMoreWorker() && createWorker()) {
+            // A virtual pool has no manager to retry creation: the mayday timer does.
+            if ((nrWorkers == 0 || virtual) && manager == null && needMoreWorker() && createWorker()) {
                 maydayArmed = false;
                 kick();
                 return;
@@ -599,26 +652,41 @@ final class WorkerPool extends PoolRunningPadAfter {
      * then the caller's cooldown retry and maydays follow.
      */
     boolean createWorker() {
+        return createWorker(false);
+    }
+
+    /**
+     * Starts a new worker (L). A virtual pool's workers are virtual threads (the thread factory
+     * makes platform threads only), except a {@code relief} worker: a platform thread from the
+     * factory that does not enter the idle list and leaves when the worklist is empty
+     * ({@link #relieve}).
+     */
+    private boolean createWorker(boolean relief) {
         if (closing) {
             return false;
         }
         int wid = workerIds.nextClearBit(0);
-        Worker w = new Worker(this, wid);
+        boolean virtualThread = virtual && !relief;
+        Worker w = new Worker(this, wid, virtualThread);
         Thread t;
         try {
-            t = runtime.threadFactory().newThread(w);
+            t = virtualThread ? Thread.ofVirtual().unstarted(w) : runtime.threadFactory().newThread(w);
             if (t == null) {
                 creationFailed(new IllegalStateException("the thread factory returned null"));
                 return false;
             }
-            t.setName(threadName(wid));
-            if (highpri) {
+            t.setName(relief ? threadName(wid) + "-relief" : threadName(wid));
+            if (virtualThread) {
+                // a virtual thread's priority cannot change
+            } else if (highpri) {
                 t.setPriority(Thread.MAX_PRIORITY);
             } else if (nice != 0) {
                 t.setPriority(PoolAttrs.threadPriority(nice));
             }
             w.thread = t;
-            w.flags = Worker.PREP; // unbound workers count in nr_running too (the pool's target)
+            // Unbound platform workers count in nr_running too (the pool's target); virtual and
+            // relief workers do not.
+            w.flags = Worker.PREP | (virtualThread ? Worker.VIRTUAL : 0) | (relief ? Worker.RELIEF : 0);
             t.start();
         } catch (Throwable e) {
             creationFailed(e);
@@ -631,7 +699,11 @@ final class WorkerPool extends PoolRunningPadAfter {
         workerIds.set(wid);
         workers.add(w);
         nrWorkers++;
-        enterIdle(w);
+        if (relief) {
+            nrRelief++;
+        } else {
+            enterIdle(w);
+        }
         return true;
     }
 
@@ -716,6 +788,10 @@ final class WorkerPool extends PoolRunningPadAfter {
     void workerThread(Worker w) {
         lockPool();
         try {
+            if ((w.flags & Worker.RELIEF) != 0) {
+                relieve(w);
+                return;
+            }
             while (true) {
                 if ((w.flags & Worker.DIE) != 0) {
                     return; // destroyWorker did the bookkeeping
@@ -723,7 +799,8 @@ final class WorkerPool extends PoolRunningPadAfter {
                 leaveIdle(w);
                 Faults.at("worker", w);
                 while (needMoreWorker()) {
-                    if (!mayStartWorking() && manageWorkers(w)) {
+                    // A virtual pool needs no idle worker in reserve: kick() creates one.
+                    if (!virtual && !mayStartWorking() && manageWorkers(w)) {
                         continue;
                     }
                     if (!runWorklist(w)) {
@@ -867,7 +944,7 @@ final class WorkerPool extends PoolRunningPadAfter {
      * base stays right.
      */
     static void markCpu(Worker w) {
-        if (CPU_CLOCK) {
+        if (CPU_CLOCK && !w.virtualThread) {
             w.cpuMark = THREADS.getCurrentThreadCpuTime();
             w.attributedSinceMark = 0;
         }
@@ -979,8 +1056,8 @@ final class WorkerPool extends PoolRunningPadAfter {
     }
 
     private static long cpuCharge(Worker w, long wallNanos) {
-        if (!CPU_CLOCK) {
-            return wallNanos;
+        if (!CPU_CLOCK || w.virtualThread) {
+            return wallNanos; // a virtual thread has no CPU clock: charged its wall time
         }
         if (wallNanos < SHORT_ITEM_NANOS) {
             w.attributedSinceMark += wallNanos;
@@ -1051,6 +1128,9 @@ final class WorkerPool extends PoolRunningPadAfter {
      *     detected sleeper has not been seen running again
      */
     boolean sample(long cpuIntensiveThresholdNanos) {
+        if (virtual) {
+            return sampleVirtual(cpuIntensiveThresholdNanos);
+        }
         List<Object[]> hogs = null;
         lockPool();
         try {
@@ -1146,6 +1226,156 @@ final class WorkerPool extends PoolRunningPadAfter {
             return state == 'S' || state == 'D';
         }
         return now - w.lastProgressAt >= NATIVE_BLOCK_NANOS;
+    }
+
+    // ------------------------------------------------------------------ virtual pools: carrier stalls
+
+    /** How long the monitor keeps watching a virtual pool whose worklist it saw empty, at most. */
+    static final long VIRTUAL_LINGER_NANOS = 100_000_000L;
+
+    /**
+     * Items wait on this virtual pool's worklist (L, from {@link #kick()}): have the monitor watch
+     * it, once per watch. Watching lingers after the worklist empties ({@link #sampleVirtual}), so
+     * a steady stream of items asks the monitor at most once per linger, not once per item.
+     */
+    private void watchVirtual() {
+        // Asked again if the monitor is not sampling after all (it could not be started).
+        if ((!watched || !runtime.monitor().isActive()) && !closing) {
+            watched = true;
+            requestWatch();
+        }
+    }
+
+    /**
+     * The monitor's sample of a virtual pool (see the overview). A virtual worker gives its
+     * carrier back whenever it blocks, unless it is <em>pinned</em> (blocked in a native frame or
+     * a class initialiser, in {@code synchronized} on JDK 21-23, in some file I/O), and a
+     * CPU-bound one never does: there is no preemption. Enough of them take every carrier, and
+     * the workers woken for the items on the worklist never run. Two observations, both under
+     * the pool lock, only while items wait:
+     * <ul>
+     *   <li><b>Stall</b> (the action, public API only): items wait and {@link #nrStarted} has not
+     *       moved for {@code cpu_intensive_thresh}: a woken or new virtual worker would have
+     *       started one by then unless it cannot get a carrier. A platform relief worker is
+     *       started ({@link #relieve}), counted in the head item's pwq {@code cmWakeup}, and the
+     *       next one at the earliest one threshold later if the stall goes on (the relief worker
+     *       may block too). It cannot tell why carriers are missing: holders outside this pool
+     *       (other virtual threads of the JVM) stall it the same way and are relieved the same
+     *       way.</li>
+     *   <li><b>Carrier holders</b> (the report): a busy virtual worker seen <em>mounted</em> in
+     *       every sample for longer than the threshold, measured from the first sample of its
+     *       item or the last one that saw it unmounted, held its carrier: CPU-bound, or blocked
+     *       in native code or the VM (mounted, carrier runnable), or parked while pinned
+     *       (mounted, carrier waiting). It is counted as a CPU hog ({@code cpuIntensive}) and
+     *       reported like one, once per run. "Mounted" comes from
+     *       {@link #carrierState(Thread)}; a hold shorter than the sampling period, or one that
+     *       unmounts between samples, is not seen.</li>
+     * </ul>
+     *
+     * @return true while the pool still needs watching
+     */
+    private boolean sampleVirtual(long thresh) {
+        List<Object[]> holders = null;
+        int relieved = 0;
+        long waited = 0;
+        WorkqueueImpl reliefFor = null;
+        lockPool();
+        try {
+            long now = System.nanoTime();
+            if (worklist.isEmpty() || closing) {
+                stallSince = 0;
+                if (emptySince == 0) {
+                    emptySince = now;
+                }
+                if (!closing && now - emptySince < Math.min(thresh, VIRTUAL_LINGER_NANOS)) {
+                    return true;
+                }
+                watched = false; // the next kick with items waiting asks again
+                emptySince = 0;
+                return false;
+            }
+            emptySince = 0;
+            for (Worker w : workers) {
+                Work current = w.currentWork;
+                if (current == null || !w.virtualThread) {
+                    continue;
+                }
+                char c = carrierState(w.thread);
+                if (w.sampledWork != current || c == 'U') {
+                    w.sampledWork = current; // first sample of this run, or it gave its carrier back
+                    w.lastProgressAt = now;
+                } else if ((w.flags & Worker.CPU_INTENSIVE) == 0 && now - w.lastProgressAt >= thresh
+                        && w.currentPwq != null) {
+                    setFlags(w, Worker.CPU_INTENSIVE); // once per run; cleared when the item returns
+                    w.currentPwq.cpuIntensive++;
+                    if (holders == null) {
+                        holders = new ArrayList<>(2);
+                    }
+                    holders.add(new Object[] {w.currentPwq.wq, current, now - w.lastProgressAt, c == 'P'});
+                }
+            }
+            if (nrStarted != stallObserved || stallSince == 0) {
+                stallObserved = nrStarted;
+                stallSince = now;
+            } else if (now - stallSince >= thresh) {
+                Work head = worklist.first();
+                if (createWorker(true)) {
+                    relieved = nrRelief;
+                    waited = now - stallSince;
+                    if (Node.dataVolatile(head) instanceof PoolWorkqueue pwq) {
+                        pwq.cmWakeup++;
+                        reliefFor = pwq.wq;
+                    }
+                }
+                stallSince = now; // the next relief worker one threshold later at the earliest
+            }
+            return true;
+        } finally {
+            lock.unlock();
+            if (holders != null) { // reported after the pool is unlocked
+                for (Object[] h : holders) {
+                    runtime.reportCarrierHog((WorkqueueImpl) h[0], (Work) h[1], (Long) h[2], (Boolean) h[3]);
+                }
+            }
+            if (relieved > 0) {
+                runtime.reportRelief(this, reliefFor, waited, relieved);
+            }
+        }
+    }
+
+    /**
+     * What the JDK shows of a virtual thread's carrier: {@code 'U'} unmounted (parked, or
+     * waiting for a carrier), {@code 'R'} mounted with its carrier runnable (running, or blocked
+     * in native code or the VM), {@code 'P'} mounted with its carrier parked or blocked (parked
+     * while pinned). There is no API for it: {@code VirtualThread.toString()} names the carrier
+     * while mounted ({@code "VirtualThread[#21,name]/runnable@ForkJoinPool-1-worker-1"}, the
+     * format of JDK 21 to 25). If the text does not have that shape, the thread's state stands
+     * in: RUNNABLE counts as {@code 'R'}, anything else as {@code 'U'} (a pinned park is then
+     * not seen). Allocates; the monitor calls it only while items wait.
+     */
+    static char carrierState(Thread t) {
+        String s = t.toString();
+        int slash = s.lastIndexOf("]/");
+        if (slash < 0) {
+            return t.getState() == Thread.State.RUNNABLE ? 'R' : 'U';
+        }
+        int at = s.indexOf('@', slash);
+        if (at < 0) {
+            return 'U';
+        }
+        return s.startsWith("runnable", slash + 2) ? 'R' : 'P';
+    }
+
+    /**
+     * The body of a platform relief worker of a virtual pool (L): runs the worklist as any
+     * worker does, woken virtual workers taking their share as soon as they get a carrier, and
+     * leaves the pool when the worklist is empty (or the pool retires it).
+     */
+    private void relieve(Worker w) {
+        while ((w.flags & Worker.DIE) == 0 && !worklistEmpty()) {
+            runWorklist(w);
+        }
+        destroyWorker(w);
     }
 
     /**
