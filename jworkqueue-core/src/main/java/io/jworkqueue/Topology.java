@@ -24,16 +24,18 @@ public final class Topology {
     private final int[] llc;
     private final int[] node;
 
+    /** Takes the arrays as they are: ids already numbered in order of first appearance ({@link #dense}). */
     private Topology(int[] core, int[] llc, int[] node) {
-        this.core = dense(core);
-        this.llc = dense(llc);
-        this.node = dense(node);
+        this.core = core;
+        this.llc = llc;
+        this.node = node;
     }
 
     /**
      * Renumbers group ids 0, 1, 2, ... in order of first appearance (in place), so that equal
      * groupings are equal topologies and {@link #fit} can mint ids above every existing one.
-     * Plain arrays, no boxing: engines built in model-checking tests run this too.
+     * {@link #model} numbers its groups so already; engines built in the model-checking tests
+     * (a flat topology per invocation) do not run this.
      */
     private static int[] dense(int[] ids) {
         int[] sorted = ids.clone();
@@ -72,7 +74,7 @@ public final class Topology {
             throw new IllegalArgumentException("topology arrays must be non-empty and of one length, not "
                     + core.length + ", " + llc.length + ", " + node.length);
         }
-        return new Topology(core.clone(), llc.clone(), node.clone());
+        return new Topology(dense(core.clone()), dense(llc.clone()), dense(node.clone()));
     }
 
     /**
@@ -199,7 +201,7 @@ public final class Topology {
             l[i] = llc[j];
             d[i] = node[j];
         }
-        return new Topology(c, l, d);
+        return new Topology(dense(c), dense(l), dense(d));
     }
 
     /**
