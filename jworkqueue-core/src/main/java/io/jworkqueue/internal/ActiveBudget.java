@@ -1,6 +1,7 @@
 package io.jworkqueue.internal;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
  * The max_active of an unbound workqueue shared by its pwqs, one per pod (and the replaced ones
@@ -37,12 +38,18 @@ final class ActiveBudget {
     /** How many slots a pwq takes from the shared counter at once. */
     static final int BATCH = 8;
 
-    private final WorkqueueImpl wq;
+    /** The workqueue's linked pwqs (the pods', and replaced ones still draining), read afresh each time. */
+    private final Supplier<PoolWorkqueue[]> pwqs;
     private final AtomicInteger free;
     private final AtomicInteger waiters = new AtomicInteger();
 
     ActiveBudget(WorkqueueImpl wq, int maxActive) {
-        this.wq = wq;
+        this(() -> wq.pwqs, maxActive);
+    }
+
+    /** A budget over the pwqs {@code pwqs} returns (the jcstress test of the hand-shake builds its own). */
+    ActiveBudget(Supplier<PoolWorkqueue[]> pwqs, int maxActive) {
+        this.pwqs = pwqs;
         this.free = new AtomicInteger(maxActive);
     }
 
@@ -102,7 +109,7 @@ final class ActiveBudget {
 
     /** Moves every pwq's unused credit back to the shared counter. */
     void reclaimAll() {
-        for (PoolWorkqueue p : wq.pwqs) {
+        for (PoolWorkqueue p : pwqs.get()) {
             int c = p.drainCredit();
             if (c > 0) {
                 free.addAndGet(c);
@@ -145,7 +152,7 @@ final class ActiveBudget {
     }
 
     private void pokeWaiters() {
-        for (PoolWorkqueue p : wq.pwqs) {
+        for (PoolWorkqueue p : pwqs.get()) {
             if (p.budgetWaiting) {
                 p.poke();
             }
