@@ -61,6 +61,8 @@ import java.util.function.ToDoubleFunction;
  * {@code workqueue.pool.idle} (threads: idle workers), {@code workqueue.pool.running} (threads:
  * nr_running, the concurrency level), {@code workqueue.pool.pending} (tasks on the worklist),
  * {@code workqueue.pool.oldest.wait} (TimeGauge: how long the oldest pending item has waited).
+ * Unbound pools come and go with the workqueues and attributes that use them: a pool first seen
+ * by a later reading gets its meters then; a retired pool's gauges read 0.
  *
  * <p><b>Per runtime</b> (tag {@code runtime}): {@code workqueue.count} (Gauge: live workqueues),
  * {@code workqueue.lockups} (FunctionCounter: lockups reported by the watchdog).
@@ -149,6 +151,10 @@ public final class JworkqueueMetrics implements MeterBinder {
         private int workqueueCount;
         /** Last totals of every name ever seen, so counters of destroyed workqueues stay monotonic. */
         private final Map<String, Totals> lastSeen = new HashMap<>();
+        /** Ids of every pool ever seen (unbound pools come and go with workqueues and their attributes). */
+        private final java.util.Set<Integer> poolsSeen = new java.util.HashSet<>();
+        /** Pools the last refresh saw for the first time, to be registered by the caller (guarded by this). */
+        private List<PoolInfo> newPools = List.of();
 
         State(WorkqueueRuntime rt, Tags tags, long ttlNanos) {
             this.runtime = new WeakReference<>(rt);
@@ -185,15 +191,21 @@ public final class JworkqueueMetrics implements MeterBinder {
         /** Reads a figure of the current snapshot; NaN once the runtime is gone. */
         double read(ToDoubleFunction<State> f) {
             List<String> added;
+            List<PoolInfo> addedPools;
             double v;
             synchronized (this) {
                 added = refresh(false);
+                addedPools = newPools;
+                newPools = List.of();
                 v = runtime.get() == null ? Double.NaN : f.applyAsDouble(this);
             }
-            if (!added.isEmpty()) {
+            if (!added.isEmpty() || !addedPools.isEmpty()) {
                 for (MeterRegistry r : registries) {
                     for (String n : added) {
                         registerWorkqueue(r, n);
+                    }
+                    for (PoolInfo p : addedPools) { // registering a meter again returns the existing one
+                        registerPool(r, p);
                     }
                 }
             }
@@ -218,8 +230,17 @@ public final class JworkqueueMetrics implements MeterBinder {
                 m.computeIfAbsent(i.getName(), k -> new Totals()).add(i);
             }
             Map<Integer, PoolInfo> p = new HashMap<>();
+            List<PoolInfo> np = new java.util.ArrayList<>();
             for (PoolInfo pi : rt.poolInfos()) {
                 p.put(pi.getId(), pi);
+                if (poolsSeen.add(pi.getId()) && taken) {
+                    np.add(pi);
+                }
+            }
+            if (!np.isEmpty()) {
+                List<PoolInfo> all = new java.util.ArrayList<>(newPools);
+                all.addAll(np);
+                newPools = all;
             }
             List<String> added = new java.util.ArrayList<>();
             for (Map.Entry<String, Totals> e : m.entrySet()) {

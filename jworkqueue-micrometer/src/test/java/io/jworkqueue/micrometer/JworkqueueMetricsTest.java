@@ -190,4 +190,35 @@ class JworkqueueMetricsTest {
             assertEquals("mm-weak", m.getId().getTag("runtime"));
         }
     }
+
+    /** Unbound pools made after binding (a workqueue with other attributes) get their meters on a later reading. */
+    @Test
+    void unboundPoolMadeAfterBinding_getsItsPoolMeters() {
+        try (WorkqueueRuntime rt = runtime("mm-newpool")) {
+            SimpleMeterRegistry reg = new SimpleMeterRegistry();
+            bind(reg, rt);
+            int before = reg.find("workqueue.pool.size").gauges().size();
+            Workqueue wq = rt.alloc("mm_nice", Set.of(WorkqueueFlag.UNBOUND), 0);
+            wq.applyAttrs(wq.attrs().toBuilder().nice(7).build()); // pools of nice 7: new ones
+            CountDownLatch ran = new CountDownLatch(1);
+            wq.queue(new Work(self -> ran.countDown()));
+            assertTrue(await(ran), "the item did not run");
+            int nicePool = rt.poolInfos().stream().filter(p -> p.getNice() == 7).findFirst().orElseThrow().getId();
+            reg.find("workqueue.count").gauge().value(); // a reading: registers what it sees first
+            Gauge size = reg.find("workqueue.pool.size").tag("pool", Integer.toString(nicePool)).gauge();
+            assertNotNull(size, "no meter for the pool made after binding; pools: " + rt.poolInfos());
+            assertEquals("unbound", size.getId().getTag("cpu"));
+            assertTrue(reg.find("workqueue.pool.size").gauges().size() > before);
+            assertTrue(size.value() >= 1, "the pool ran an item: " + size.value());
+        }
+    }
+
+    private static boolean await(CountDownLatch l) {
+        try {
+            return l.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
 }
