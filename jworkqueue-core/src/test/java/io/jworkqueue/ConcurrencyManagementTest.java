@@ -323,6 +323,24 @@ class ConcurrencyManagementTest {
 
     @Test
     void cpuHog_defaultThreshold_nextItemStartsAndHogCounted() throws Exception {
+        // On a loaded machine the hog can be preempted at every sample the monitor takes while
+        // the next item waits: it then shows no CPU progress, looks asleep, and the next item
+        // starts as behind a sleeper (cmWakeups) without the hog being counted. The sampling
+        // cannot tell the two apart, so a round may misjudge; a round that counts the hog proves
+        // the detection, and a broken detection fails every round.
+        String last = null;
+        for (int round = 0; round < 3; round++) {
+            WorkqueueStats s = cpuHogRound();
+            if (s.cpuIntensive() >= 1) {
+                return;
+            }
+            last = s.toString();
+        }
+        fail("hog not counted in 3 rounds: " + last);
+    }
+
+    /** One hog and one item behind it; asserts the next item started beside the hog. @return the hog's stats */
+    private WorkqueueStats cpuHogRound() throws Exception {
         try (WorkqueueRuntime rt = WorkqueueRuntime.builder().cpus(1).build()) {
             Workqueue hogWq = rt.alloc("hog", Set.of(), 0);
             Workqueue nextWq = rt.alloc("next", Set.of(), 0);
@@ -361,8 +379,8 @@ class ConcurrencyManagementTest {
             assertFigure(latency < 60 * MS, "next item started " + ms(latency) + " ms after the hog started (limit 60)");
             hogWq.flush();
             assertTrue(tHogEnd.get() > tNext.get(), "the hog had finished before the next item started");
-            assertTrue(hogWq.stats().cpuIntensive() >= 1, "hog not counted: " + hogWq.stats());
             assertEquals(0, nextWq.stats().cpuIntensive(), nextWq.stats().toString());
+            return hogWq.stats();
         }
     }
 
