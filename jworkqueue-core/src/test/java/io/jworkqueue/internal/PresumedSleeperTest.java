@@ -73,12 +73,19 @@ class PresumedSleeperTest {
 
             // Run 2: the item spins instead. It starts presumed asleep, and the monitor, asked to
             // watch, sees it running and counts it back in.
+            // On a loaded machine a spinning run preempted at a sample can be seen blocked after
+            // all (the sampling cannot tell), so the run is tried up to three times; an engine
+            // that never drops the presumption fails every one.
             block.set(false);
-            assertTrue(wq.queueOn(0, item));
-            awaitTrue(spinning::get, "second run started");
-            awaitTrue(() -> nrRunningCpu0(rt) == 1, "the spinning worker counted back in");
-            stop.set(true);
-            item.flush();
+            for (int round = 0; round < 3 && (round == 0 || Node.sleptLast(item)); round++) {
+                spinning.set(false);
+                stop.set(false);
+                assertTrue(wq.queueOn(0, item));
+                awaitTrue(spinning::get, "second run started");
+                awaitTrue(() -> nrRunningCpu0(rt) == 1, "the spinning worker counted back in");
+                stop.set(true);
+                item.flush();
+            }
             assertFalse(Node.sleptLast(item), "a run never seen blocked drops the presumption");
             assertTrue(rt.workqueueInfos().stream().filter(i -> i.getName().equals("events"))
                     .mapToLong(i -> i.getCmWakeups()).sum() >= 1, "the first run's detection woke a worker");
