@@ -70,14 +70,6 @@ public final class CpuPinning {
         return os;
     }
 
-    /**
-     * @param cpus CPU numbers
-     * @return {@code cpus} in the kernel's list format ({@code Cpus_allowed_list}): {@code 0-3,6}
-     */
-    public static String list(BitSet cpus) {
-        return CpuList.format(cpus);
-    }
-
     /** @return the ascending CPU numbers as a set */
     static BitSet set(int[] cpus) {
         BitSet s = new BitSet();
@@ -103,7 +95,7 @@ public final class CpuPinning {
         int[] allowed = CpuAffinity.allowedCpus();
         BitSet all = new BitSet();
         all.set(0, config.cpus());
-        String line = "pinning: on (cpus " + list(osCpus(all, allowed)) + " of the process's " + list(set(allowed)) + ")";
+        String line = "pinning: on (cpus " + CpuList.format(osCpus(all, allowed)) + " of the process's " + CpuList.format(set(allowed)) + ")";
         String failure = CpuAffinity.lastFailure();
         return failure == null ? line : line + "; last failure: " + failure;
     }

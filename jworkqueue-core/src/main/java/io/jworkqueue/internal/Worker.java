@@ -95,9 +95,6 @@ final class Worker implements Runnable {
         return CURRENT.get();
     }
 
-    /** C: whether the thread pinned itself to its pool's CPUs (asked once per thread). */
-    boolean pinned;
-
     /** I: the kernel thread id where known (Linux), for telling native blocking from preemption. */
     volatile int tid = -1;
 

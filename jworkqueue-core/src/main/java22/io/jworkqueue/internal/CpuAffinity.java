@@ -224,7 +224,7 @@ final class CpuAffinity {
                 if (r == 0) {
                     return true;
                 }
-                failed("sched_setaffinity(" + CpuPinning.list(osCpus) + ") for " + Thread.currentThread().getName(),
+                failed("sched_setaffinity(" + CpuList.format(osCpus) + ") for " + Thread.currentThread().getName(),
                         errno((int) ERRNO.get(state, 0L)));
                 return false;
             }

@@ -79,7 +79,7 @@ class CpuAffinityTest {
         assumeTrue(linux(), "CPU pinning needs Linux; this is " + System.getProperty("os.name"));
         assumeTrue(CpuAffinity.supported(), "CPU pinning is not supported here: " + CpuAffinity.status());
         int[] allowed = CpuAffinity.allowedCpus();
-        assumeTrue(allowed.length >= 2, "the process may use only CPU(s) " + CpuPinning.list(CpuPinning.set(allowed))
+        assumeTrue(allowed.length >= 2, "the process may use only CPU(s) " + CpuList.format(CpuPinning.set(allowed))
                 + "; pinning two runtime CPUs apart needs two");
         AtomicReference<Boolean> pinned = new AtomicReference<>();
         Thread probe = new Thread(() -> pinned.set(CpuAffinity.pinCurrentThread(CpuPinning.set(new int[] {1}))));
@@ -102,7 +102,7 @@ class CpuAffinityTest {
     @Test
     void parseList_kernelFormat_roundTripsWithCpuPinningList() {
         assertEquals(CpuPinningTest.bits(0, 1, 2, 5, 9, 10), parseList("0-2,5,9-10"));
-        assertEquals("0-2,5,9-10", CpuPinning.list(parseList("0-2,5,9-10")));
+        assertEquals("0-2,5,9-10", CpuList.format(parseList("0-2,5,9-10")));
         assertEquals(new BitSet(), parseList(""));
     }
 
@@ -122,8 +122,8 @@ class CpuAffinityTest {
             Workqueue wq = rt.alloc("pinned", Set.of(), 0);
             assertEquals(CpuPinningTest.bits(allowed[1]), allowedSeenByItem(wq, 1));
             assertEquals(CpuPinningTest.bits(allowed[0]), allowedSeenByItem(wq, 0));
-            String line = "pinning: on (cpus " + CpuPinning.list(CpuPinningTest.bits(allowed[0], allowed[1]))
-                    + " of the process's " + CpuPinning.list(CpuPinning.set(allowed)) + ")";
+            String line = "pinning: on (cpus " + CpuList.format(CpuPinningTest.bits(allowed[0], allowed[1]))
+                    + " of the process's " + CpuList.format(CpuPinning.set(allowed)) + ")";
             assertTrue(rt.dump().contains(line), "expected " + line + " in\n" + rt.dump());
         }
     }

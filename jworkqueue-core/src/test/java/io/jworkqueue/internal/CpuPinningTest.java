@@ -46,11 +46,11 @@ class CpuPinningTest {
 
     @Test
     void list_cpus_kernelListFormat() {
-        assertEquals("", CpuPinning.list(new BitSet()));
-        assertEquals("0", CpuPinning.list(bits(0)));
-        assertEquals("0-1", CpuPinning.list(bits(0, 1)));
-        assertEquals("0-2,5,7-8,63-64", CpuPinning.list(bits(0, 1, 2, 5, 7, 8, 63, 64)));
-        assertEquals("3,5", CpuPinning.list(bits(3, 5)));
+        assertEquals("", CpuList.format(new BitSet()));
+        assertEquals("0", CpuList.format(bits(0)));
+        assertEquals("0-1", CpuList.format(bits(0, 1)));
+        assertEquals("0-2,5,7-8,63-64", CpuList.format(bits(0, 1, 2, 5, 7, 8, 63, 64)));
+        assertEquals("3,5", CpuList.format(bits(3, 5)));
     }
 
     @Test
@@ -66,8 +66,8 @@ class CpuPinningTest {
             String d = rt.dump();
             if (CpuAffinity.supported()) {
                 int[] allowed = CpuAffinity.allowedCpus();
-                String expected = "  pinning: on (cpus " + CpuPinning.list(CpuPinning.osCpus(bits(0, 1), allowed))
-                        + " of the process's " + CpuPinning.list(bits(allowed)) + ")";
+                String expected = "  pinning: on (cpus " + CpuList.format(CpuPinning.osCpus(bits(0, 1), allowed))
+                        + " of the process's " + CpuList.format(bits(allowed)) + ")";
                 assertTrue(d.contains(expected), "expected " + expected + " in\n" + d);
             } else {
                 assertTrue(d.contains("  pinning: unsupported: " + CpuAffinity.status() + "\n"), d);
