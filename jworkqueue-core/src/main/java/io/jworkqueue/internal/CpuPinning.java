@@ -10,7 +10,7 @@ import java.util.BitSet;
  * ({@code sched_getaffinity}: a container's cpuset or {@code taskset} narrow it); a runtime with
  * more CPUs than that wraps around.
  */
-public final class CpuPinning {
+final class CpuPinning {
     private CpuPinning() {}
 
     /**

@@ -38,7 +38,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * bumps {@link #flushEvents} and signals {@link #flushWait}, a leaf lock never held while
  * taking another.
  */
-public final class WorkqueueImpl implements Workqueue {
+final class WorkqueueImpl implements Workqueue {
     /** {@code WQ_MAX_ACTIVE}. */
     public static final int MAX_ACTIVE = 2048;
     /** {@code WQ_DFL_ACTIVE}. */
