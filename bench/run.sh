@@ -14,8 +14,8 @@
 #                           (a case re-run with java -jar ... -rf json -rff target/rerun.json)
 #                           replace that run's rows for the benchmarks they hold
 #
-# Needs JDK 21+ (JAVA_HOME) and python3 (standard library only). bench/test_report.py tests the
-# page's generator; run.sh runs it first.
+# Needs a JDK 21+ (bin/pick-jdk finds one: $JAVA_HOME, else /usr/lib/jvm/*) and python3 (standard
+# library only). bench/test_report.py tests the page's generator; run.sh runs it first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,7 +28,7 @@ while [ $# -gt 0 ]; do
     *) break ;;
   esac
 done
-java="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+. bin/pick-jdk
 jar=jworkqueue-benchmarks/target/benchmarks.jar
 
 # The page's generator is checked first, so a long run never ends without its page.
@@ -64,11 +64,12 @@ if $only_report; then
     cmd="$cmd; then the rows of $f, a later run"
   done
 else
+  use_jdk21 bench || exit 1
   mvn -B -ntp -q -DskipTests -pl jworkqueue-benchmarks -am package
   mkdir -p "$(dirname "$json")"
   cmd="java -jar $jar ${jmh_args[*]} $* -rf json -rff $json"
   echo "bench: $cmd"
-  "$java" -jar "$jar" "${jmh_args[@]}" "$@" -rf json -rff "$json" | tee "${json%.json}.txt"
+  "$JAVA_HOME/bin/java" -jar "$jar" "${jmh_args[@]}" "$@" -rf json -rff "$json" | tee "${json%.json}.txt"
   echo "$cmd" > "$cmdfile"
 fi
 

@@ -8,8 +8,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Bad targets and intervals: each is one {@code jwq:} line on stderr and the README's exit code,
- * never a stack trace, and never a connection attempt or a table loop.
+ * Bad targets and intervals: each is one {@code jwq:} line on stderr and the exit code given in
+ * docs/MONITORING.md, never a stack trace, and never a connection attempt or a table loop.
  */
 @Timeout(60)
 class JwqErrorsTest {

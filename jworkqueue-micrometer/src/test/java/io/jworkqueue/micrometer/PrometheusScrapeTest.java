@@ -89,7 +89,7 @@ class PrometheusScrapeTest {
     void scrape_besideExecutorServiceMetrics_oneLabelSetPerFamilyAndBothExecutorsInTheExecutorFamilies() throws Exception {
         PrometheusMeterRegistry reg = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         ThreadPoolExecutor tpe = new ThreadPoolExecutor(2, 2, 1, TimeUnit.MINUTES, new LinkedBlockingQueue<>());
-        // The README's advice: an ExecutorServiceMetrics executor in the same registry gets a
+        // docs/MONITORING.md's advice: an ExecutorServiceMetrics executor in the same registry gets a
         // runtime tag as well, so each executor.* family keeps one label set.
         ExecutorService jdk = ExecutorServiceMetrics.monitor(reg, tpe, "jdk-pool", Tags.of("app", "scrape", "runtime", "jdk"));
         try (WorkqueueRuntime rt = WorkqueueRuntime.builder().name("scrape").cpus(2).build()) {
