@@ -45,7 +45,7 @@ import jdk.jfr.RecordingState;
  * {@code ExecuteWork} has a 20 ms threshold, so only runs that long are recorded. The rare
  * events ({@code Lockup}, {@code CpuHog}, {@code Mayday}) are on. The settings file
  * {@code io/jworkqueue/jworkqueue.jfc} in the core jar turns everything on (with a stack trace
- * per {@code QueueWork} and no {@code ExecuteWork} threshold); see the README's JFR section.
+ * per {@code QueueWork} and no {@code ExecuteWork} threshold); see docs/MONITORING.md, JFR.
  */
 public final class Jfr {
     /** True while at least one recording is RUNNING (see the class comment). */
