@@ -345,7 +345,7 @@ public final class WorkOps {
         }
         WorkList.remove(w);
         Node.setDataVolatile(w, pwq.pool);
-        pwq.decNrInFlight(f, false);
+        pwq.decNrInFlight(f, null);
     }
 
     /** Grabs PENDING, spinning (then yielding) while another owner finishes its move. */
