@@ -243,46 +243,56 @@ class PoolWorkqueueTest {
      */
     @Test
     void itemGivenTheSlotWhileRunningOnAnotherWorker_waitsForThatRun() throws Exception {
-        PoolWorkqueue pwq = saturated("pwq-handoff-busy");
-        Workqueue wq = pwq.wq;
-        Workqueue other = rt.alloc("pwq-handoff-other", Set.of(WorkqueueFlag.UNBOUND), 0);
-        assertSame(pwq.pool, ((WorkqueueImpl) other).pwqFor(-1).pool, "both workqueues use the one unbound pool");
-        CountDownLatch firstRunStarted = new CountDownLatch(1), firstRunGo = new CountDownLatch(1);
-        AtomicInteger runs = new AtomicInteger(), inside = new AtomicInteger(), maxInside = new AtomicInteger();
-        Work x = new Work(self -> {
-            maxInside.accumulateAndGet(inside.incrementAndGet(), Math::max);
-            if (runs.incrementAndGet() == 1) {
-                firstRunStarted.countDown();
-                try {
-                    firstRunGo.await(WAIT_S, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+        // Two CPUs in one pod: the pool keeps two workers counted running (target 2), so the
+        // retiring worker would keep working and only the busy hash can stop it from taking X.
+        try (WorkqueueRuntime rt2 = WorkqueueRuntime.builder().cpus(2)
+                .defaultAffinityScope(io.jworkqueue.AffinityScope.SYSTEM)
+                .watchdogThreshold(Duration.ZERO).idleWorkerTimeout(Duration.ofHours(1)).build()) {
+            Workqueue wq = rt2.alloc("pwq-handoff-busy", Set.of(WorkqueueFlag.UNBOUND), 1);
+            Workqueue other = rt2.alloc("pwq-handoff-other", Set.of(WorkqueueFlag.UNBOUND), 0);
+            PoolWorkqueue pwq = ((WorkqueueImpl) wq).pwqFor(-1);
+            assertSame(pwq.pool, ((WorkqueueImpl) other).pwqFor(-1).pool, "both workqueues use the one unbound pool");
+            assertEquals(2, pwq.pool.target);
+            CountDownLatch blockerStarted = new CountDownLatch(1);
+            assertTrue(wq.queue(blocker(blockerStarted)));
+            assertTrue(blockerStarted.await(WAIT_S, TimeUnit.SECONDS), "the blocker did not start");
+            CountDownLatch firstRunStarted = new CountDownLatch(1), firstRunGo = new CountDownLatch(1);
+            AtomicInteger runs = new AtomicInteger(), inside = new AtomicInteger(), maxInside = new AtomicInteger();
+            Work x = new Work(self -> {
+                maxInside.accumulateAndGet(inside.incrementAndGet(), Math::max);
+                if (runs.incrementAndGet() == 1) {
+                    firstRunStarted.countDown();
+                    try {
+                        firstRunGo.await(WAIT_S, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
                 }
+                inside.decrementAndGet();
+            });
+            try {
+                assertTrue(other.queue(x));
+                assertTrue(firstRunStarted.await(WAIT_S, TimeUnit.SECONDS), "X did not start on the other workqueue");
+                assertTrue(wq.queue(x), "X runs (not pending): it may be queued again");
+                assertTrue(underLock(pwq, () -> pwq.inactive.first() == x), "X waits behind the blocker: " + state(pwq));
+                go.countDown(); // the blocker retires and hands its slot to X
+                awaitTrue(() -> underLock(pwq, () -> pwq.completed >= 1), "the blocker to retire");
+                // X holds the slot but must wait for its first run: on the list of the worker
+                // running it (assign_work), or on the worklist until a worker gets to it.
+                assertTrue(underLock(pwq, () -> pwq.nrActive == 1 && pwq.inactive.isEmpty()
+                        && (Node.flags(x) & PoolWorkqueue.INACTIVE) == 0 && WorkList.isLinked(x)),
+                        "X, given the slot, waits linked for its first run to end: " + state(pwq));
+                assertEquals(1, runs.get(), "X started a second run beside its first");
+            } finally {
+                firstRunGo.countDown();
             }
-            inside.decrementAndGet();
-        });
-        try {
-            assertTrue(other.queue(x));
-            // The blocker's worker is counted running; the monitor sees it blocked and wakes another.
-            assertTrue(firstRunStarted.await(WAIT_S, TimeUnit.SECONDS), "X did not start on the other workqueue");
-            assertTrue(wq.queue(x), "X runs (not pending): it may be queued again");
-            assertTrue(underLock(pwq, () -> pwq.inactive.first() == x), "X waits behind the blocker: " + state(pwq));
-            go.countDown(); // the blocker retires and hands its slot to X
-            awaitTrue(() -> underLock(pwq, () -> pwq.completed == 1), "the blocker to retire");
-            assertTrue(underLock(pwq, () -> {
-                Worker running = pwq.pool.findWorkerExecutingWork(x);
-                return running != null && running.scheduled.first() == x && pwq.nrActive == 1;
-            }), "X, holding the slot, waits on the list of the worker running it: " + state(pwq));
-            assertEquals(1, runs.get(), "X started a second run beside its first");
-        } finally {
-            firstRunGo.countDown();
+            wq.flush();
+            other.flush();
+            assertEquals(2, runs.get());
+            assertEquals(1, maxInside.get(), "X ran on two workers at once");
+            assertTrue(underLock(pwq, () -> pwq.nrActive == 0 && pwq.nrInFlightTotal() == 0 && pwq.completed == 2),
+                    "after the flush: " + state(pwq));
         }
-        wq.flush();
-        other.flush();
-        assertEquals(2, runs.get());
-        assertEquals(1, maxInside.get(), "X ran on two workers at once");
-        assertTrue(underLock(pwq, () -> pwq.nrActive == 0 && pwq.nrInFlightTotal() == 0 && pwq.completed == 2),
-                "after the flush: " + state(pwq));
     }
 
     @Test
