@@ -283,12 +283,23 @@ final class PoolWorkqueue extends PwqLimitsPadAfter {
      * {@code pwq_dec_nr_in_flight}: an item left the pwq (finished, or was grabbed off a list).
      *
      * @param flags the item's flags while it was queued
-     * @param worker the worker of this pool that finished the item and goes on working, or null
-     *     (a grab, a rescuer)
+     * @param byWorker true when a worker of this pool finished the item and goes on working
+     */
+    void decNrInFlight(int flags, boolean byWorker) { // L
+        decNrInFlight(flags, byWorker, null);
+    }
+
+    /**
+     * As {@link #decNrInFlight(int, boolean)}, from the worker {@code worker} of this pool that
+     * finished the item and goes on working: it may run the item the slot passes to straight
+     * away ({@link WorkerPool#handOff}).
      */
     void decNrInFlight(int flags, Worker worker) { // L
+        decNrInFlight(flags, true, worker);
+    }
+
+    private void decNrInFlight(int flags, boolean byWorker, Worker worker) { // L
         Work next;
-        boolean byWorker = worker != null;
         if ((flags & INACTIVE) == 0 && nrActive == limit && (next = inactive.first()) != null) {
             // The retiring item hands its slot straight to the oldest waiting one: nr_active stays
             // at the limit, so the pwq stays saturated and no push relied on it ending (no
@@ -296,7 +307,7 @@ final class PoolWorkqueue extends PwqLimitsPadAfter {
             // item next anyway, it runs it straight from the inactive list (WorkerPool.handOff);
             // otherwise the item goes to the worklist.
             int nf = Node.flags(next);
-            if (byWorker && pool.handOff(worker, next, nf)) {
+            if (worker != null && pool.handOff(worker, next, nf)) {
                 Node.setFlags(next, nf & ~INACTIVE);
                 if (Jfr.on()) {
                     Jfr.activateWork(wq.name(), next);

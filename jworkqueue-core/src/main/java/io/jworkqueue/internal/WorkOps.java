@@ -345,7 +345,7 @@ public final class WorkOps {
         }
         WorkList.remove(w);
         Node.setDataVolatile(w, pwq.pool);
-        pwq.decNrInFlight(f, null);
+        pwq.decNrInFlight(f, false);
     }
 
     /** Grabs PENDING, spinning (then yielding) while another owner finishes its move. */

@@ -1051,7 +1051,11 @@ final class WorkerPool extends PoolRunningPadAfter {
         if (w.desc != null) {
             w.desc = null; // set_worker_desc's text belongs to the item that set it
         }
-        pwq.decNrInFlight(wflags, (w.flags & Worker.RESCUER) == 0 ? w : null);
+        if ((w.flags & Worker.RESCUER) == 0) {
+            pwq.decNrInFlight(wflags, w);
+        } else {
+            pwq.decNrInFlight(wflags, false);
+        }
     }
 
     /**
