@@ -231,4 +231,73 @@ class OrderedTest {
             assertEquals(List.of("a1", "b", "c", "a2"), order);
         }
     }
+
+    /**
+     * A retiring item hands its slot to the oldest waiting one, which the same worker then runs
+     * straight from the inactive list (WorkerPool.handOff): a chain of 400 items queued behind a
+     * held first item takes that path for almost every item. Meanwhile the grabbers work on
+     * the waiting items: every third is cancelled, one is flushed from another thread (its
+     * barrier is linked behind it, so it goes through the worklist instead), one is re-queued
+     * after it was cancelled (it must run last, once). The survivors run once each, in queueing
+     * order, never two at once; the flush returns only after its item ran; the books are idle.
+     */
+    @Test
+    void queue_chainBehindAHeldItem_cancelsAndAFlushOfWaitingItems_survivorsRunOnceInOrder() throws Exception {
+        try (WorkqueueRuntime rt = newRuntime(); Gates gates = new Gates()) {
+            Workqueue wq = rt.allocOrdered("ord-chain", Set.of());
+            CountDownLatch firstStarted = new CountDownLatch(1);
+            CountDownLatch releaseFirst = gates.gate();
+            AtomicInteger inside = new AtomicInteger();
+            AtomicInteger maxInside = new AtomicInteger();
+            List<Integer> order = new CopyOnWriteArrayList<>();
+            assertTrue(wq.queue(new Work(self -> {
+                firstStarted.countDown();
+                releaseFirst.await(10, SECONDS);
+            })));
+            await(firstStarted, "the first item");
+            int n = 400;
+            int flushed = 200;
+            int requeued = 3;
+            Work[] items = new Work[n];
+            for (int i = 0; i < n; i++) {
+                int k = i;
+                items[i] = new Work(self -> {
+                    maxInside.accumulateAndGet(inside.incrementAndGet(), Math::max);
+                    order.add(k);
+                    inside.decrementAndGet();
+                });
+                assertTrue(wq.queueOn(i % 2, items[i]));
+            }
+            List<Integer> expected = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                if (i % 3 == 0 && i != flushed) {
+                    assertTrue(items[i].cancel(), "item " + i + " waits behind the first: pending");
+                } else {
+                    expected.add(i);
+                }
+            }
+            assertTrue(wq.queue(items[requeued]), "a cancelled item may be queued again");
+            expected.add(requeued);
+            AtomicInteger ranWhenFlushReturned = new AtomicInteger(-1);
+            boolean[] flushResult = new boolean[1];
+            Thread flusher = new Thread(() -> {
+                flushResult[0] = items[flushed].flush();
+                ranWhenFlushReturned.set(order.contains(flushed) ? 1 : 0);
+            }, "flusher");
+            flusher.start();
+            // Parked in its barrier's wait: the barrier is linked behind the waiting item.
+            awaitTrue(() -> flusher.getState() == Thread.State.WAITING && java.util.Arrays.stream(flusher.getStackTrace())
+                    .anyMatch(f -> f.getClassName().endsWith(".Barrier")), "the flush of a waiting item to wait");
+            assertEquals(List.of(), order, "nothing may start before the first item returns");
+            releaseFirst.countDown();
+            flusher.join(10_000);
+            assertFalse(flusher.isAlive(), "the flush did not return");
+            assertTrue(flushResult[0], "the flushed item was pending");
+            assertEquals(1, ranWhenFlushReturned.get(), "the flush returned before its item ran");
+            flushIdle(wq);
+            assertEquals(expected, order);
+            assertEquals(1, maxInside.get(), "two items of an ordered workqueue ran at once");
+            assertEquals(expected.size() + 1, wq.info().getCompleted(), books(wq));
+        }
+    }
 }

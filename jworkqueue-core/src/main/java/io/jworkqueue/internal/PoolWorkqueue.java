@@ -286,12 +286,35 @@ final class PoolWorkqueue extends PwqLimitsPadAfter {
      * @param byWorker true when a worker of this pool finished the item and goes on working
      */
     void decNrInFlight(int flags, boolean byWorker) { // L
+        decNrInFlight(flags, byWorker, null);
+    }
+
+    /**
+     * As {@link #decNrInFlight(int, boolean)}, from the worker {@code worker} of this pool that
+     * finished the item and goes on working: it may run the item the slot passes to straight
+     * away ({@link WorkerPool#handOff}).
+     */
+    void decNrInFlight(int flags, Worker worker) { // L
+        decNrInFlight(flags, true, worker);
+    }
+
+    private void decNrInFlight(int flags, boolean byWorker, Worker worker) { // L
         Work next;
         if ((flags & INACTIVE) == 0 && nrActive == limit && (next = inactive.first()) != null) {
             // The retiring item hands its slot straight to the oldest waiting one: nr_active stays
             // at the limit, so the pwq stays saturated and no push relied on it ending (no
-            // volatile write, no look at the inbox).
-            moveToWorklist(next, Node.flags(next), !byWorker);
+            // volatile write, no look at the inbox). When the finishing worker would take that
+            // item next anyway, it runs it straight from the inactive list (WorkerPool.handOff);
+            // otherwise the item goes to the worklist.
+            int nf = Node.flags(next);
+            if (worker != null && pool.handOff(worker, next, nf)) {
+                Node.setFlags(next, nf & ~INACTIVE);
+                if (Jfr.on()) {
+                    Jfr.activateWork(wq.name(), next);
+                }
+            } else {
+                moveToWorklist(next, nf, !byWorker);
+            }
         } else if ((flags & INACTIVE) == 0) {
             if (--nrActive == limit - 1) {
                 // Just stopped being saturated: items pushed while it was must be seen now

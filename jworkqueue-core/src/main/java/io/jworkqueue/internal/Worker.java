@@ -51,6 +51,12 @@ final class Worker implements Runnable {
     String desc;
     /** L: items that must run next on this worker. */
     final WorkList scheduled = new WorkList();
+    /**
+     * L: the inactive item that the item just finished handed its slot to, which this worker
+     * runs next without moving it to the worklist ({@link WorkerPool#handOff}); set and taken
+     * within one hold of the pool lock.
+     */
+    Work handOff;
     /** L: set by the kick that woke this idle worker, cleared when it leaves the idle list. */
     boolean kicked;
     /** L: busy-hash chain, idle-list links. */

@@ -775,7 +775,12 @@ final class WorkerPool extends PoolRunningPadAfter {
                 setFlags(w, Worker.PREP);
             }
             // Items already handed to this worker would wait on its list forever: run them now
-            // (out of nr_running, as a rescuer does).
+            // (out of nr_running, as a rescuer does), the one handed over by a retiring item first.
+            Work handed = w.handOff;
+            if (handed != null) {
+                w.handOff = null;
+                processOneWork(w, handed);
+            }
             processScheduledWorks(w);
         } finally {
             lock.unlock();
@@ -950,8 +955,20 @@ final class WorkerPool extends PoolRunningPadAfter {
         }
     }
 
-    /** {@code process_one_work}: runs one item; called and returns with L held. */
+    /**
+     * {@code process_one_work}: runs one item, then each item its retirement handed straight to
+     * this worker ({@link #handOff}); called and returns with L held.
+     */
     private void processOneWork(Worker w, Work work) {
+        do {
+            runOne(w, work);
+            work = w.handOff;
+            w.handOff = null;
+        } while (work != null);
+    }
+
+    /** Runs one item (the body of {@code process_one_work}); called and returns with L held. */
+    private void runOne(Worker w, Work work) {
         PoolWorkqueue pwq = (PoolWorkqueue) Node.dataVolatile(work);
         int wflags = Node.flags(work);
         w.currentWork = work;
@@ -1034,7 +1051,36 @@ final class WorkerPool extends PoolRunningPadAfter {
         if (w.desc != null) {
             w.desc = null; // set_worker_desc's text belongs to the item that set it
         }
-        pwq.decNrInFlight(wflags, (w.flags & Worker.RESCUER) == 0);
+        if ((w.flags & Worker.RESCUER) == 0) {
+            pwq.decNrInFlight(wflags, w);
+        } else {
+            pwq.decNrInFlight(wflags, false);
+        }
+    }
+
+    /**
+     * The item that just finished hands its active slot to {@code next}, the oldest inactive
+     * item of its pwq (L, from {@link PoolWorkqueue#decNrInFlight}): may the finishing worker
+     * run {@code next} right away, from the inactive list, instead of moving it to the worklist
+     * and taking it off again? Only where the worklist route would end the same way, with this
+     * worker starting {@code next} before anything else: the worklist and the worker's scheduled
+     * list are empty (so nothing was due before it), {@code keep_working} holds, no flush
+     * barrier is linked behind it (such an item goes through the worklist and
+     * {@link #assignWork}, which moves both), and it runs on no other worker (non-reentrancy).
+     * The lock is held from here until {@link #processOneWork} takes the item off the inactive
+     * list, so nobody sees the item on that list with its INACTIVE flag cleared, and the
+     * grabbers need to know nothing of this path. An ordered workqueue's stream takes it for
+     * every item after the first of a batch.
+     *
+     * @return true if {@code w} will run {@code next} next; the caller clears its INACTIVE flag
+     */
+    boolean handOff(Worker w, Work next, int nextFlags) {
+        if ((nextFlags & PoolWorkqueue.LINKED) != 0 || w.handOff != null || !worklist.isEmpty()
+                || !w.scheduled.isEmpty() || nrRunning > target || findWorkerExecutingWork(next) != null) {
+            return false;
+        }
+        w.handOff = next;
+        return true;
     }
 
     /**

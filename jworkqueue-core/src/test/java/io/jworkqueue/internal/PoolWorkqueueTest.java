@@ -42,6 +42,14 @@ import org.junit.jupiter.api.Timeout;
  *       {@code !byWorker} kick argument made false: after the decrement of an item that did
  *       not hand its slot on, either nothing is inactive or nr_active is still at or above the
  *       (lowered) limit; it is dead code today.
+ *   <li>{@code WorkerPool.handOff} returning false (the hand-over always through the
+ *       worklist): it is the fast path of that route, with the same order and counts. Its
+ *       refusals are killed: no other worker may run the item
+ *       ({@link #itemGivenTheSlotWhileRunningOnAnotherWorker_waitsForThatRun}), the scheduled
+ *       list must be empty ({@link #flushBarrierRetiring_leavesNrActiveAlone}: the barrier would
+ *       wait for B). The LINKED refusal removed survives on a max_active 1 pwq: the barrier left
+ *       behind on the inactive list is then handed the slot in turn and passes it on, same order
+ *       and counts; the refusal keeps barriers out of the slot hand-over.
  * </ul>
  * Not killed, out of reach of a deterministic test:
  * <ul>
@@ -224,6 +232,67 @@ class PoolWorkqueueTest {
         wq.flush();
         assertEquals(1, ran.get(), "C runs after the blocker, B never");
         assertTrue(underLock(pwq, () -> pwq.nrActive == 0 && pwq.nrInFlightTotal() == 0), "after the flush: " + state(pwq));
+    }
+
+    /**
+     * The retiring worker runs the item it handed its slot to straight from the inactive list
+     * ({@link WorkerPool#handOff}) only if that item runs nowhere else: here X, waiting behind
+     * the blocker on a max_active 1 workqueue, is at the same time running for another
+     * workqueue on another worker of the same pool. When the blocker retires, X must go to that
+     * worker (non-reentrancy) and start only after its first run returns.
+     */
+    @Test
+    void itemGivenTheSlotWhileRunningOnAnotherWorker_waitsForThatRun() throws Exception {
+        // Two CPUs in one pod: the pool keeps two workers counted running (target 2), so the
+        // retiring worker would keep working and only the busy hash can stop it from taking X.
+        try (WorkqueueRuntime rt2 = WorkqueueRuntime.builder().cpus(2)
+                .defaultAffinityScope(io.jworkqueue.AffinityScope.SYSTEM)
+                .watchdogThreshold(Duration.ZERO).idleWorkerTimeout(Duration.ofHours(1)).build()) {
+            Workqueue wq = rt2.alloc("pwq-handoff-busy", Set.of(WorkqueueFlag.UNBOUND), 1);
+            Workqueue other = rt2.alloc("pwq-handoff-other", Set.of(WorkqueueFlag.UNBOUND), 0);
+            PoolWorkqueue pwq = ((WorkqueueImpl) wq).pwqFor(-1);
+            assertSame(pwq.pool, ((WorkqueueImpl) other).pwqFor(-1).pool, "both workqueues use the one unbound pool");
+            assertEquals(2, pwq.pool.target);
+            CountDownLatch blockerStarted = new CountDownLatch(1);
+            assertTrue(wq.queue(blocker(blockerStarted)));
+            assertTrue(blockerStarted.await(WAIT_S, TimeUnit.SECONDS), "the blocker did not start");
+            CountDownLatch firstRunStarted = new CountDownLatch(1), firstRunGo = new CountDownLatch(1);
+            AtomicInteger runs = new AtomicInteger(), inside = new AtomicInteger(), maxInside = new AtomicInteger();
+            Work x = new Work(self -> {
+                maxInside.accumulateAndGet(inside.incrementAndGet(), Math::max);
+                if (runs.incrementAndGet() == 1) {
+                    firstRunStarted.countDown();
+                    try {
+                        firstRunGo.await(WAIT_S, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                inside.decrementAndGet();
+            });
+            try {
+                assertTrue(other.queue(x));
+                assertTrue(firstRunStarted.await(WAIT_S, TimeUnit.SECONDS), "X did not start on the other workqueue");
+                assertTrue(wq.queue(x), "X runs (not pending): it may be queued again");
+                assertTrue(underLock(pwq, () -> pwq.inactive.first() == x), "X waits behind the blocker: " + state(pwq));
+                go.countDown(); // the blocker retires and hands its slot to X
+                awaitTrue(() -> underLock(pwq, () -> pwq.completed >= 1), "the blocker to retire");
+                // X holds the slot but must wait for its first run: on the list of the worker
+                // running it (assign_work), or on the worklist until a worker gets to it.
+                assertTrue(underLock(pwq, () -> pwq.nrActive == 1 && pwq.inactive.isEmpty()
+                        && (Node.flags(x) & PoolWorkqueue.INACTIVE) == 0 && WorkList.isLinked(x)),
+                        "X, given the slot, waits linked for its first run to end: " + state(pwq));
+                assertEquals(1, runs.get(), "X started a second run beside its first");
+            } finally {
+                firstRunGo.countDown();
+            }
+            wq.flush();
+            other.flush();
+            assertEquals(2, runs.get());
+            assertEquals(1, maxInside.get(), "X ran on two workers at once");
+            assertTrue(underLock(pwq, () -> pwq.nrActive == 0 && pwq.nrInFlightTotal() == 0 && pwq.completed == 2),
+                    "after the flush: " + state(pwq));
+        }
     }
 
     @Test
