@@ -92,7 +92,7 @@ final class PoolWorkqueue extends PwqLimitsPadAfter {
         int color = workColor;
         nrInFlight[color]++;
         if (inactive.isEmpty() && mayActivate()) {
-            nrActive++;
+            incActive();
             if (pool.worklist.isEmpty()) {
                 pool.worklistFilling();
             }
@@ -132,7 +132,7 @@ final class PoolWorkqueue extends PwqLimitsPadAfter {
         if (budget != null) {
             budget.takeForced(); // given back by the decNrInFlight that follows (unlink)
         }
-        nrActive++;
+        incActive();
         moveToWorklist(work, f, kick);
     }
 
@@ -159,7 +159,7 @@ final class PoolWorkqueue extends PwqLimitsPadAfter {
     private void activateInactive(boolean kick) { // L
         Work w;
         while ((w = inactive.first()) != null && mayActivate()) {
-            nrActive++;
+            incActive();
             moveToWorklist(w, Node.flags(w), kick);
         }
     }
@@ -219,6 +219,11 @@ final class PoolWorkqueue extends PwqLimitsPadAfter {
         }
     }
 
+    /** One more item counts in nr_active (L): a release write, see {@link #isSaturated}. */
+    private void incActive() {
+        NR_ACTIVE.setRelease(this, nrActive + 1);
+    }
+
     /** Whether nothing of this pwq is active, waiting or in flight (L). */
     boolean isIdle() {
         return nrActive == 0 && inactive.isEmpty() && nrInFlightTotal() == 0;
@@ -230,6 +235,13 @@ final class PoolWorkqueue extends PwqLimitsPadAfter {
      * item that brings nrActive below the limit, or a raised limit) moves the pool's inbox
      * afterwards ({@link #decNrInFlight}, {@link #adjustLimit}), so an item pushed because this
      * was true is seen when it turns false.
+     *
+     * <p>Only that write, the one that ends saturation, is a volatile write followed by a look
+     * at the inbox (a store-load fence); every other change of nrActive under the lock is a
+     * release write, which costs no fence: a push that read an older value either saw the pwq
+     * saturated, and is then moved by the next write that ends saturation (volatile, as said),
+     * or saw it not saturated and took the lock anyway. The worker changes nrActive twice per
+     * item, so this saves two fences per item.
      */
     boolean isSaturated() {
         return nrActive >= limit;
@@ -269,11 +281,12 @@ final class PoolWorkqueue extends PwqLimitsPadAfter {
         return 0;
     }
 
-    private static final java.lang.invoke.VarHandle CREDIT;
+    private static final java.lang.invoke.VarHandle CREDIT, NR_ACTIVE;
 
     static {
         try {
             CREDIT = java.lang.invoke.MethodHandles.lookup().findVarHandle(PoolWorkqueue.class, "credit", int.class);
+            NR_ACTIVE = java.lang.invoke.MethodHandles.lookup().findVarHandle(PwqLimits.class, "nrActive", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -316,10 +329,14 @@ final class PoolWorkqueue extends PwqLimitsPadAfter {
                 moveToWorklist(next, nf, !byWorker);
             }
         } else if ((flags & INACTIVE) == 0) {
-            if (--nrActive == limit - 1) {
-                // Just stopped being saturated: items pushed while it was must be seen now
-                // (after the decrement, see isSaturated). Otherwise no push relied on it.
+            int n = nrActive - 1;
+            if (n == limit - 1) {
+                // Just stopped being saturated: items pushed while it was must be seen now. A
+                // volatile write: the inbox is read after it (see isSaturated).
+                nrActive = n;
                 pool.drainInbox(!byWorker);
+            } else {
+                NR_ACTIVE.setRelease(this, n); // no push relied on this one (see isSaturated)
             }
             if (budget != null && (inactive.isEmpty() || nrActive >= limit)) {
                 budget.release(this); // the slot goes back (nobody here can use it)
@@ -340,7 +357,7 @@ final class PoolWorkqueue extends PwqLimitsPadAfter {
     /** The slot just freed goes to the oldest inactive item without touching the budget (L). */
     private void activateHandingSlot(boolean kick) {
         Work next = inactive.first();
-        nrActive++;
+        incActive();
         moveToWorklist(next, Node.flags(next), kick);
     }
 
@@ -364,7 +381,10 @@ class PwqLimitsPadBefore {
 }
 
 class PwqLimits extends PwqLimitsPadBefore {
-    /** L for writes, read without it (see {@link PoolWorkqueue#isSaturated}). */
+    /**
+     * L for writes, read without it (see {@link PoolWorkqueue#isSaturated}, which also says which
+     * writes are volatile and which are release writes).
+     */
     volatile int nrActive;
     volatile int limit;
 }
