@@ -95,10 +95,9 @@ final class WorkerPool extends PoolRunningPadAfter {
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     private static final boolean CPU_CLOCK = THREADS.isCurrentThreadCpuTimeSupported();
 
-    final RuntimeCore runtime; // I
+    // runtime, cpu and the inbox (I) are inherited from PoolFixed: lock-free queue calls read
+    // them for every item, away from the fields the worker writes.
     final int id; // I
-    /** The CPU of a bound pool, -1 for an unbound pool. */
-    final int cpu; // I
     final boolean highpri; // I
     /** I: the resolved attributes of an unbound pool (null for a bound one). */
     final PoolAttrs attrs;
@@ -115,13 +114,6 @@ final class WorkerPool extends PoolRunningPadAfter {
     final boolean virtual;
 
     final ReentrantLock lock = new ReentrantLock();
-    /**
-     * A: the lock-free inbox, a Treiber stack of items linked through their {@code inboxNext}.
-     * A queue call leaves an item here instead of taking the lock when it would only wait if
-     * linked now ({@link #mayLeaveOnInbox}); whoever next takes the lock moves it to its pwq
-     * ({@link #drainInbox}). See {@link #pushBehind}.
-     */
-    private final Inbox inbox = new Inbox();
 
     // L: everything below
     final WorkList worklist = new WorkList();
@@ -182,17 +174,20 @@ final class WorkerPool extends PoolRunningPadAfter {
     }
 
     private WorkerPool(RuntimeCore runtime, int id, int cpu, boolean highpri, PoolAttrs attrs, boolean virtual) {
-        if (virtual && cpu >= 0) {
-            throw new IllegalArgumentException("a bound pool (cpu " + cpu + ") cannot have virtual workers");
-        }
-        this.runtime = runtime;
+        super(runtime, checkVirtual(cpu, virtual));
         this.id = id;
-        this.cpu = cpu;
         this.highpri = highpri;
         this.attrs = attrs;
         this.target = attrs == null ? 1 : Math.max(1, attrs.podCpus().cardinality());
         this.nice = attrs != null ? attrs.nice() : highpri ? io.jworkqueue.WorkqueueAttrs.MIN_NICE : 0;
         this.virtual = virtual;
+    }
+
+    private static int checkVirtual(int cpu, boolean virtual) {
+        if (virtual && cpu >= 0) {
+            throw new IllegalArgumentException("a bound pool (cpu " + cpu + ") cannot have virtual workers");
+        }
+        return cpu;
     }
 
     /**
@@ -1594,10 +1589,38 @@ final class WorkerPool extends PoolRunningPadAfter {
     }
 }
 
+/**
+ * The fields of a pool that a lock-free queue call reads for every item it leaves on the inbox
+ * ({@link WorkerPool#pushBehind}), first in the object and padded off the fields the worker
+ * writes while it runs items (nrStarted, the drain flag, ...): sharing a cache line with those,
+ * they would miss the producer's cache after nearly every item.
+ */
+class PoolFixed {
+    final RuntimeCore runtime; // I
+    /** I: the CPU of a bound pool, -1 for an unbound pool. */
+    final int cpu;
+    /**
+     * A: the lock-free inbox, a Treiber stack of items linked through their {@code inboxNext}.
+     * A queue call leaves an item here instead of taking the lock when it would only wait if
+     * linked now ({@link WorkerPool#mayLeaveOnInbox}); whoever next takes the lock moves it to
+     * its pwq ({@link WorkerPool#drainInbox}). See {@link WorkerPool#pushBehind}.
+     */
+    final Inbox inbox = new Inbox();
+
+    PoolFixed(RuntimeCore runtime, int cpu) {
+        this.runtime = runtime;
+        this.cpu = cpu;
+    }
+}
+
 /** Padding before {@link PoolRunning#nrRunning}, as for the inbox ({@link Inbox}). */
-class PoolRunningPadBefore {
+class PoolRunningPadBefore extends PoolFixed {
     @SuppressWarnings("unused")
     private long p0, p1, p2, p3, p4, p5, p6, p7;
+
+    PoolRunningPadBefore(RuntimeCore runtime, int cpu) {
+        super(runtime, cpu);
+    }
 }
 
 class PoolRunning extends PoolRunningPadBefore {
@@ -1608,9 +1631,17 @@ class PoolRunning extends PoolRunningPadBefore {
      * starts or ends a run, sleeps or wakes, not per item.
      */
     volatile int nrRunning;
+
+    PoolRunning(RuntimeCore runtime, int cpu) {
+        super(runtime, cpu);
+    }
 }
 
 class PoolRunningPadAfter extends PoolRunning {
     @SuppressWarnings("unused")
     private long q0, q1, q2, q3, q4, q5, q6, q7;
+
+    PoolRunningPadAfter(RuntimeCore runtime, int cpu) {
+        super(runtime, cpu);
+    }
 }
