@@ -54,7 +54,10 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p><b>Presumed sleepers.</b> An item the monitor saw blocked in its last run starts outside
  * nr_running on a bound pool, so the next item starts at once rather than a sampling period
- * later; the monitor counts its worker back in when it sees it run.
+ * later; the monitor counts its worker back in once it has seen it run (its CPU clock moved
+ * between two samples of the run), not merely runnable: on its way to the blocking call, or
+ * preempted before it, the worker is runnable too, and counting it back then would stop the
+ * item started in its place and make the block that follows a fresh detection.
  *
  * <p><b>Locking.</b> One lock per pool (L) guards the worklist, the idle list, the busy hash,
  * every worker's flags and scheduled list, and the pool's pwqs. Lock order: a workqueue's flush
@@ -1014,6 +1017,7 @@ final class WorkerPool extends PoolRunningPadAfter {
             // The monitor took this worker out of nr_running while it blocked; it runs again.
             w.sleepingDetected = false;
             w.sleeping = false;
+            w.presumed = false;
             if ((w.flags & Worker.NOT_RUNNING) == 0) {
                 nrRunning++;
             }
@@ -1041,8 +1045,9 @@ final class WorkerPool extends PoolRunningPadAfter {
      * The item about to run was seen blocked in its last run: presume it blocks again and take
      * the worker out of nr_running now, as if the monitor had just detected it (L), so the next
      * item starts at once instead of a sampling period later. The monitor counts the worker
-     * back in as soon as it sees it running ({@link #sample}); if the run ends without a
-     * block being seen, the item loses the presumption.
+     * back in once it has seen it running, its CPU clock moving between two samples
+     * ({@link #sample}); if the run ends without a block being seen, the item loses the
+     * presumption.
      */
     private boolean presumeSleeping(Worker w) {
         if ((w.flags & Worker.NOT_RUNNING) != 0 || w.sleeping) {
@@ -1050,6 +1055,7 @@ final class WorkerPool extends PoolRunningPadAfter {
         }
         w.sleeping = true;
         w.sleepingDetected = true;
+        w.presumed = true;
         nrRunning--;
         requestWatch(); // to count it back in if it runs after all
         return true;
@@ -1078,6 +1084,7 @@ final class WorkerPool extends PoolRunningPadAfter {
         try {
             if (w.sleeping) {
                 w.sleepingDetected = false; // the hint now owns the state; wq_worker_running restores it
+                w.presumed = false;
                 return;
             }
             if ((w.flags & Worker.NOT_RUNNING) != 0) {
@@ -1119,7 +1126,8 @@ final class WorkerPool extends PoolRunningPadAfter {
      *       without its CPU time advancing for 3 ms (blocking native I/O), leaves
      *       nr_running as if it had slept ({@code wq_worker_sleeping}), and the pool is kicked;</li>
      *   <li>a detected sleeper that runs again is counted again ({@code wq_worker_running}), and
-     *       its CPU clock for hog detection restarts;</li>
+     *       its CPU clock for hog detection restarts; a presumed one that has not been seen
+     *       blocked yet only once its CPU clock moved between two samples of the run;</li>
      *   <li>a counted worker whose item has used more than {@code cpu_intensive_thresh} of CPU
      *       since it started or last woke becomes CPU_INTENSIVE ({@code wq_worker_tick}).</li>
      * </ul>
@@ -1146,6 +1154,9 @@ final class WorkerPool extends PoolRunningPadAfter {
                 }
                 long cpuNow = CPU_CLOCK ? THREADS.getThreadCpuTime(w.thread.threadId()) : -1;
                 long now = System.nanoTime();
+                // Ran since the previous sample of this run: its CPU clock moved (without a CPU
+                // clock, a second sample of the run stands in).
+                boolean ranSinceLast = w.sampledWork == current && (!CPU_CLOCK || cpuNow != w.lastSampleCpu);
                 if (w.sampledWork != current) {
                     w.sampledWork = current;
                     w.currentAtCpu = cpuNow;
@@ -1162,7 +1173,16 @@ final class WorkerPool extends PoolRunningPadAfter {
                         // a worker back from its item waits for this very lock, held by us: not asleep
                         && !lock.hasQueuedThread(w.thread);
                 if (w.sleepingDetected) {
+                    if (!blocked && w.presumed && !ranSinceLast) {
+                        // Presumed asleep, and runnable but not seen running yet: it may be on its
+                        // way to the blocking call (or preempted before it). Counting it back in now
+                        // would stop the item started in its place, and the block that follows
+                        // would have to be detected again.
+                        sleepers = true;
+                        continue;
+                    }
                     if (!blocked) {
+                        w.presumed = false;
                         w.sleepingDetected = false;
                         w.sleeping = false;
                         w.currentAtCpu = cpuNow;
@@ -1172,6 +1192,7 @@ final class WorkerPool extends PoolRunningPadAfter {
                     } else {
                         sleepers = true;
                         w.sawBlock = true;
+                        w.presumed = false;
                     }
                     continue;
                 }
