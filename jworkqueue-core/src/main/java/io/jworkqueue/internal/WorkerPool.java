@@ -156,6 +156,11 @@ final class WorkerPool extends PoolRunningPadAfter {
     boolean deferWake;
     private Thread wakeAfterUnlock;
     private final List<Worker> workers = new ArrayList<>();
+    /**
+     * A (written under L): {@link #workers} as an array, replaced whenever a worker joins or
+     * leaves, for the monitor's lock-free look ({@link #quickLook}).
+     */
+    private volatile Worker[] workerArray = new Worker[0];
     private final BitSet workerIds = new BitSet();
     private boolean closing;
     /** L: worker creation is failing (logged once per episode). */
@@ -435,6 +440,7 @@ final class WorkerPool extends PoolRunningPadAfter {
         }
         leaveIdle(w);
         workers.remove(w);
+        workerArray = workers.toArray(new Worker[0]);
         workerIds.clear(w.id);
         nrWorkers--;
         if ((w.flags & Worker.RELIEF) != 0) {
@@ -701,6 +707,7 @@ final class WorkerPool extends PoolRunningPadAfter {
         }
         workerIds.set(wid);
         workers.add(w);
+        workerArray = workers.toArray(new Worker[0]);
         nrWorkers++;
         if (relief) {
             nrRelief++;
@@ -1231,6 +1238,40 @@ final class WorkerPool extends PoolRunningPadAfter {
                 }
             }
         }
+    }
+
+    /**
+     * The monitor's cheap look between two samples, without the lock: whether a {@link #sample}
+     * now could change something, judged from the thread states of the workers running items and
+     * their fields read racily (a hint: a look that misses something leaves it to the next
+     * regular sample, one that is wrong costs one sample). True if a counted worker's thread
+     * waits (a new sleeper, unless it only waits for this pool's lock), a worker taken out of
+     * nr_running by the monitor is runnable (it may run again), or one of them waits and its
+     * run has not been seen blocked yet. Blocking native I/O (a thread RUNNABLE without CPU
+     * progress) and CPU hogs need the clocks, so only the regular sample finds them. A virtual
+     * pool is never looked at this way. Allocates nothing.
+     */
+    boolean quickLook() {
+        if (virtual) {
+            return false;
+        }
+        for (Worker w : workerArray) {
+            Thread t = w.thread;
+            if (t == null || w.currentWork == null) {
+                continue;
+            }
+            Thread.State st = t.getState();
+            boolean waits = st == Thread.State.WAITING || st == Thread.State.TIMED_WAITING
+                    || st == Thread.State.BLOCKED;
+            if (w.sleepingDetected) {
+                if (waits ? !w.sawBlock : st == Thread.State.RUNNABLE) {
+                    return true;
+                }
+            } else if (waits && !w.sleeping && (w.flags & Worker.NOT_RUNNING) == 0 && !lock.hasQueuedThread(t)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
