@@ -53,11 +53,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link #nrStarted}.
  *
  * <p><b>Presumed sleepers.</b> An item the monitor saw blocked in its last run starts outside
- * nr_running on a bound pool, so the next item starts at once rather than a sampling period
- * later; the monitor counts its worker back in once it has seen it run (its CPU clock moved
- * between two samples of the run), not merely runnable: on its way to the blocking call, or
- * preempted before it, the worker is runnable too, and counting it back then would stop the
- * item started in its place and make the block that follows a fresh detection.
+ * nr_running, so the next item starts at once rather than a sampling period later. A running
+ * worker that meets one at the head of the worklist hands it to an idle worker and goes on with
+ * the next item itself ({@link #handOffSleeper}), so the CPU's items do not wait for a
+ * wake-up. The monitor counts a presumed sleeper's worker back in once it has seen it run (its
+ * CPU clock moved between two samples of the run), not merely runnable: on its way to the
+ * blocking call, or preempted before it, the worker is runnable too, and counting it back then
+ * would stop the item started in its place and make the block that follows a fresh detection.
  *
  * <p><b>Locking.</b> One lock per pool (L) guards the worklist, the idle list, the busy hash,
  * every worker's flags and scheduled list, and the pool's pwqs. Lock order: a workqueue's flush
@@ -803,6 +805,9 @@ final class WorkerPool extends PoolRunningPadAfter {
                 return;
             }
             while (true) {
+                if (!w.scheduled.isEmpty()) {
+                    runHandedOff(w); // even if retired meanwhile: nobody else would run it
+                }
                 if ((w.flags & Worker.DIE) != 0) {
                     return; // destroyWorker did the bookkeeping
                 }
@@ -849,6 +854,9 @@ final class WorkerPool extends PoolRunningPadAfter {
         startRun(w); // the CPU clock was read before the worker parked; the wall clock at the first item
         do {
             Work work = worklist.first();
+            if (Node.sleptLast(work) && handOffSleeper(w, work)) {
+                continue;
+            }
             if ((Node.flags(work) & PoolWorkqueue.LINKED) == 0 && findWorkerExecutingWork(work) == null) {
                 // assign_work's common case, without the detour over the scheduled list: no
                 // barrier moves with it and it runs nowhere else. What its run hands this
@@ -865,6 +873,48 @@ final class WorkerPool extends PoolRunningPadAfter {
         // still counted; look once more (the other half of push's handshake). Unbound workers
         // never counted.
         return !isUnbound() && drainInbox(false);
+    }
+
+    /**
+     * The item at the head of the worklist was seen blocked in its last run: rather than run it
+     * here (and go to sleep with it, so that a woken worker has to take over the CPU's items),
+     * hand it, with the barriers linked behind it, to the most recently idled worker and wake
+     * that one, while this worker, still counted in nr_running, goes on with the next item
+     * (L). The sleeper then starts as a presumed one on the other worker ({@link #runHandedOff});
+     * only its start waits for that worker's wake-up, not the items behind it. Done only while
+     * another idle worker remains (so there is still someone to wake, as
+     * {@link #mayStartWorking()} wants) and the chosen one was not already woken for other
+     * work, never by a rescuer, never on a virtual pool (blocking
+     * costs nothing there), and not for an item running elsewhere (non-reentrancy: the normal path
+     * hands it to that worker).
+     *
+     * @return true if the item was handed off
+     */
+    private boolean handOffSleeper(Worker w, Work work) {
+        Worker b = idleHead;
+        if (virtual || nrIdle < 2 || b == null || b.kicked || (w.flags & Worker.RESCUER) != 0
+                || b.thread == null || !b.thread.isAlive() || findWorkerExecutingWork(work) != null) {
+            return false; // isAlive: a model-checking runtime's workers are never started
+        }
+        leaveIdle(b); // not idle any more: neither kicked for other work nor culled
+        moveLinkedWorks(work, b.scheduled);
+        if (Node.dataVolatile(work) instanceof PoolWorkqueue pwq) {
+            pwq.cmWakeup++; // woken for a presumed sleeper, as the monitor would have
+        }
+        LockSupport.unpark(b.thread);
+        return true;
+    }
+
+    /**
+     * Runs what another worker handed this one ({@link #handOffSleeper}) on its wake-up, as a
+     * run of its own: counted in nr_running except while the item is presumed asleep (L).
+     */
+    private void runHandedOff(Worker w) {
+        clearFlags(w, Worker.PREP);
+        startRun(w);
+        processScheduledWorks(w);
+        endRun(w);
+        setFlags(w, Worker.PREP); // nr_running may drop: the caller's predicates drain the inbox
     }
 
     /**
