@@ -76,6 +76,11 @@ final class Worker implements Runnable {
     long lastSampleCpu;
     /** System.nanoTime() of the last sample that saw the CPU clock advance. */
     long lastProgressAt;
+    /**
+     * The last sample found the thread blocked in native code (RUNNABLE, its CPU clock standing
+     * still); read racily by {@link WorkerPool#quickLook}.
+     */
+    boolean nativeBlock;
 
     Worker(WorkerPool pool, int id) {
         this(pool, id, false);

@@ -1224,11 +1224,12 @@ final class WorkerPool extends PoolRunningPadAfter {
                     w.lastProgressAt = now;
                 }
                 Thread.State st = w.thread.getState();
+                boolean nativeBlock = st == Thread.State.RUNNABLE && CPU_CLOCK && nativeBlocked(w, now);
                 boolean blocked = (st == Thread.State.WAITING || st == Thread.State.TIMED_WAITING
-                        || st == Thread.State.BLOCKED
-                        || (st == Thread.State.RUNNABLE && CPU_CLOCK && nativeBlocked(w, now)))
+                        || st == Thread.State.BLOCKED || nativeBlock)
                         // a worker back from its item waits for this very lock, held by us: not asleep
                         && !lock.hasQueuedThread(w.thread);
+                w.nativeBlock = blocked && nativeBlock; // its thread state will not tell when it wakes
                 if (w.sleepingDetected) {
                     if (!blocked && w.presumed && !ranSinceLast) {
                         // Presumed asleep, and runnable but not seen running yet: it may be on its
@@ -1296,8 +1297,9 @@ final class WorkerPool extends PoolRunningPadAfter {
      * their fields read racily (a hint: a look that misses something leaves it to the next
      * regular sample, one that is wrong costs one sample). True if a counted worker's thread
      * waits (a new sleeper, unless it only waits for this pool's lock), a worker taken out of
-     * nr_running by the monitor is runnable (it may run again), or one of them waits and its
-     * run has not been seen blocked yet. Blocking native I/O (a thread RUNNABLE without CPU
+     * nr_running by the monitor is runnable (it may run again; not if it was last seen blocked in
+     * native code, which is runnable too), or one of them waits and its run has not been seen
+     * blocked yet. Blocking native I/O (a thread RUNNABLE without CPU
      * progress) and CPU hogs need the clocks, so only the regular sample finds them. A virtual
      * pool is never looked at this way. Allocates nothing.
      */
@@ -1314,7 +1316,9 @@ final class WorkerPool extends PoolRunningPadAfter {
             boolean waits = st == Thread.State.WAITING || st == Thread.State.TIMED_WAITING
                     || st == Thread.State.BLOCKED;
             if (w.sleepingDetected) {
-                if (waits ? !w.sawBlock : st == Thread.State.RUNNABLE) {
+                // A worker blocked in native code is RUNNABLE all along: only the sample's clocks
+                // can tell when it runs again.
+                if (waits ? !w.sawBlock : st == Thread.State.RUNNABLE && !w.nativeBlock) {
                     return true;
                 }
             } else if (waits && !w.sleeping && (w.flags & Worker.NOT_RUNNING) == 0 && !lock.hasQueuedThread(t)) {
