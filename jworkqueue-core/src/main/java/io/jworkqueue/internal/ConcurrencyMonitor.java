@@ -11,10 +11,11 @@ import java.util.concurrent.locks.LockSupport;
  * <p>It costs nothing while no pool needs it: the thread parks without a deadline until a pool
  * kicks it because items wait behind a running worker ({@link #request()}). While needed it
  * samples every {@link #SAMPLE_NANOS} (see {@link WorkerPool#sample}: under the pool lock, thread
- * CPU clocks, {@code /proc}), and in between takes a lock-free look every {@link #LOOK_NANOS}
- * at the thread states of the running workers ({@link WorkerPool#quickLook}); a pool where a
- * worker seems to have blocked or woken is sampled at once, so a worker that blocks is
- * replaced within a fraction of a millisecond; blocking native I/O, which the JVM reports as
+ * CPU clocks, {@code /proc}), and in between, for {@link #LOOK_WINDOW_NANOS} after a sample
+ * last found a worker blocked, takes a lock-free look every {@link #LOOK_NANOS} at the thread
+ * states of the running workers ({@link WorkerPool#quickLook}); a pool where a worker seems to
+ * have blocked or woken is sampled at once, so in a workload that blocks a worker that blocks
+ * is replaced within a fraction of a millisecond; blocking native I/O, which the JVM reports as
  * RUNNABLE, is recognised once the thread's CPU clock has stood still for
  * {@link WorkerPool#NATIVE_BLOCK_NANOS} (3 ms), so that mere preemption does not count. When no pool needs watching any more, it parks again.
  */
@@ -23,6 +24,12 @@ final class ConcurrencyMonitor implements Runnable {
     static final long SAMPLE_NANOS = 500_000L;
     /** The period of the lock-free looks between two samples ({@link WorkerPool#quickLook}). */
     static final long LOOK_NANOS = 100_000L;
+    /**
+     * The looks are taken only this long after a sample last found a worker blocked: a workload
+     * that does not block (a CPU-bound fan-out keeps the monitor sampling too) pays nothing for
+     * them.
+     */
+    static final long LOOK_WINDOW_NANOS = 20_000_000L;
 
     private final RuntimeCore runtime;
     private final Object startLock = new Object();
@@ -30,6 +37,8 @@ final class ConcurrencyMonitor implements Runnable {
     /** True while the thread samples; false once it decided to park. */
     private volatile boolean active;
     private volatile boolean stopped;
+    /** Monitor thread only: System.nanoTime() when a sample last found a worker blocked. */
+    private long blockSeenAt = System.nanoTime() - LOOK_WINDOW_NANOS;
 
     ConcurrencyMonitor(RuntimeCore runtime) {
         this.runtime = runtime;
@@ -129,6 +138,10 @@ final class ConcurrencyMonitor implements Runnable {
      */
     private void lookBetweenSamples(long thresh) {
         long due = System.nanoTime() + SAMPLE_NANOS;
+        if (due - blockSeenAt > LOOK_WINDOW_NANOS + SAMPLE_NANOS) {
+            LockSupport.parkNanos(this, SAMPLE_NANOS); // nothing blocked lately: no looks
+            return;
+        }
         while (!stopped) {
             long left = due - System.nanoTime();
             if (left <= 0) {
@@ -149,6 +162,11 @@ final class ConcurrencyMonitor implements Runnable {
                 }
             }
         }
+    }
+
+    /** A sample found a worker blocked (monitor thread only: {@link WorkerPool#sample} calls it). */
+    void blockSeen(long now) {
+        blockSeenAt = now;
     }
 
     private boolean sampleAll(long thresh) {

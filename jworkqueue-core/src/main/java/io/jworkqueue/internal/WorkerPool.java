@@ -1251,6 +1251,7 @@ final class WorkerPool extends PoolRunningPadAfter {
                         sleepers = true;
                         w.sawBlock = true;
                         w.presumed = false;
+                        runtime.monitor().blockSeen(now);
                     }
                     continue;
                 }
@@ -1258,6 +1259,7 @@ final class WorkerPool extends PoolRunningPadAfter {
                     continue;
                 }
                 if (blocked) {
+                    runtime.monitor().blockSeen(now);
                     w.sawBlock = true;
                     w.sleeping = true;
                     w.sleepingDetected = true;
