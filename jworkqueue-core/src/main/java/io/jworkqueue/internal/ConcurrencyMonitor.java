@@ -25,9 +25,9 @@ final class ConcurrencyMonitor implements Runnable {
     /** The period of the lock-free looks between two samples ({@link WorkerPool#quickLook}). */
     static final long LOOK_NANOS = 100_000L;
     /**
-     * The looks are taken only this long after a sample last found a worker blocked: a workload
-     * that does not block (a CPU-bound fan-out keeps the monitor sampling too) pays nothing for
-     * them.
+     * The looks are taken only this long after a sample last found a worker newly blocked: a
+     * workload that does not block (a CPU-bound fan-out keeps the monitor sampling too), or one
+     * whose sleeper stays asleep, pays nothing for them.
      */
     static final long LOOK_WINDOW_NANOS = 20_000_000L;
 
@@ -37,7 +37,10 @@ final class ConcurrencyMonitor implements Runnable {
     /** True while the thread samples; false once it decided to park. */
     private volatile boolean active;
     private volatile boolean stopped;
-    /** Monitor thread only: System.nanoTime() when a sample last found a worker blocked. */
+    /**
+     * Monitor thread only: System.nanoTime() when a sample last found a worker newly blocked (a
+     * worker that stays blocked counts once: a long sleep does not keep the looks going).
+     */
     private long blockSeenAt = System.nanoTime() - LOOK_WINDOW_NANOS;
 
     ConcurrencyMonitor(RuntimeCore runtime) {
@@ -164,7 +167,7 @@ final class ConcurrencyMonitor implements Runnable {
         }
     }
 
-    /** A sample found a worker blocked (monitor thread only: {@link WorkerPool#sample} calls it). */
+    /** A sample found a worker newly blocked (monitor thread only: {@link WorkerPool#sample} calls it). */
     void blockSeen(long now) {
         blockSeenAt = now;
     }

@@ -1249,9 +1249,11 @@ final class WorkerPool extends PoolRunningPadAfter {
                         }
                     } else {
                         sleepers = true;
+                        if (!w.sawBlock) {
+                            runtime.monitor().blockSeen(now); // a new block, not one seen before
+                        }
                         w.sawBlock = true;
                         w.presumed = false;
-                        runtime.monitor().blockSeen(now);
                     }
                     continue;
                 }
