@@ -10,14 +10,26 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>It costs nothing while no pool needs it: the thread parks without a deadline until a pool
  * kicks it because items wait behind a running worker ({@link #request()}). While needed it
- * samples every {@link #SAMPLE_NANOS} (see {@link WorkerPool#sample}), so a worker that blocks
- * is replaced within about a millisecond; blocking native I/O, which the JVM reports as
+ * samples every {@link #SAMPLE_NANOS} (see {@link WorkerPool#sample}: under the pool lock, thread
+ * CPU clocks, {@code /proc}), and in between, for {@link #LOOK_WINDOW_NANOS} after a sample
+ * last found a worker blocked, takes a lock-free look every {@link #LOOK_NANOS} at the thread
+ * states of the running workers ({@link WorkerPool#quickLook}); a pool where a worker seems to
+ * have blocked or woken is sampled at once, so in a workload that blocks a worker that blocks
+ * is replaced within a fraction of a millisecond; blocking native I/O, which the JVM reports as
  * RUNNABLE, is recognised once the thread's CPU clock has stood still for
  * {@link WorkerPool#NATIVE_BLOCK_NANOS} (3 ms), so that mere preemption does not count. When no pool needs watching any more, it parks again.
  */
 final class ConcurrencyMonitor implements Runnable {
     /** The sampling period while some pool needs watching. */
     static final long SAMPLE_NANOS = 500_000L;
+    /** The period of the lock-free looks between two samples ({@link WorkerPool#quickLook}). */
+    static final long LOOK_NANOS = 100_000L;
+    /**
+     * The looks are taken only this long after a sample last found a worker newly blocked: a
+     * workload that does not block (a CPU-bound fan-out keeps the monitor sampling too), or one
+     * whose sleeper stays asleep, pays nothing for them.
+     */
+    static final long LOOK_WINDOW_NANOS = 20_000_000L;
 
     private final RuntimeCore runtime;
     private final Object startLock = new Object();
@@ -25,6 +37,11 @@ final class ConcurrencyMonitor implements Runnable {
     /** True while the thread samples; false once it decided to park. */
     private volatile boolean active;
     private volatile boolean stopped;
+    /**
+     * Monitor thread only: System.nanoTime() when a sample last found a worker newly blocked (a
+     * worker that stays blocked counts once: a long sleep does not keep the looks going).
+     */
+    private long blockSeenAt = System.nanoTime() - LOOK_WINDOW_NANOS;
 
     ConcurrencyMonitor(RuntimeCore runtime) {
         this.runtime = runtime;
@@ -99,7 +116,7 @@ final class ConcurrencyMonitor implements Runnable {
             Faults.at("monitor", this);
             long thresh = runtime.cpuIntensiveThresholdNanos(); // writable at run time
             if (sampleAll(thresh)) {
-                LockSupport.parkNanos(this, SAMPLE_NANOS);
+                lookBetweenSamples(thresh);
                 continue;
             }
             active = false;
@@ -115,6 +132,44 @@ final class ConcurrencyMonitor implements Runnable {
                 LockSupport.park(this);
             }
         }
+    }
+
+    /**
+     * Waits for the next regular sample, {@link #SAMPLE_NANOS} from now, taking a lock-free look
+     * at every pool each {@link #LOOK_NANOS} meanwhile ({@link WorkerPool#quickLook}); a pool
+     * whose look finds a worker that may have blocked or woken is sampled at once.
+     */
+    private void lookBetweenSamples(long thresh) {
+        long due = System.nanoTime() + SAMPLE_NANOS;
+        if (due - blockSeenAt > LOOK_WINDOW_NANOS + SAMPLE_NANOS) {
+            LockSupport.parkNanos(this, SAMPLE_NANOS); // nothing blocked lately: no looks
+            return;
+        }
+        while (!stopped) {
+            long left = due - System.nanoTime();
+            if (left <= 0) {
+                return;
+            }
+            LockSupport.parkNanos(this, Math.min(left, LOOK_NANOS));
+            if (due - System.nanoTime() <= 0) {
+                return;
+            }
+            for (WorkerPool p : runtime.boundPools()) {
+                if (p.quickLook()) {
+                    p.sample(thresh);
+                }
+            }
+            for (WorkerPool p : runtime.unboundPools()) {
+                if (p.quickLook()) {
+                    p.sample(thresh);
+                }
+            }
+        }
+    }
+
+    /** A sample found a worker newly blocked (monitor thread only: {@link WorkerPool#sample} calls it). */
+    void blockSeen(long now) {
+        blockSeenAt = now;
     }
 
     private boolean sampleAll(long thresh) {

@@ -38,6 +38,12 @@ final class Worker implements Runnable {
     boolean sleepingDetected;
     /** L: the monitor saw the current item blocked during this run (remembered on the item). */
     boolean sawBlock;
+    /**
+     * L: {@link #sleeping} was presumed when the item started (it blocked in its last run) and
+     * the monitor has not seen this run blocked yet: a single sample that finds the thread
+     * runnable is no evidence that it runs (it may not have reached its blocking call).
+     */
+    boolean presumed;
     /** L: System.nanoTime() when the worker last became idle (for idle culling). */
     long lastActive;
     /** L: the item being run, its pwq and its flags while queued; null when not running. */
@@ -76,6 +82,11 @@ final class Worker implements Runnable {
     long lastSampleCpu;
     /** System.nanoTime() of the last sample that saw the CPU clock advance. */
     long lastProgressAt;
+    /**
+     * The last sample found the thread blocked in native code (RUNNABLE, its CPU clock standing
+     * still); read racily by {@link WorkerPool#quickLook}.
+     */
+    boolean nativeBlock;
 
     Worker(WorkerPool pool, int id) {
         this(pool, id, false);

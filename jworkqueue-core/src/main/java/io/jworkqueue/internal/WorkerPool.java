@@ -53,8 +53,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link #nrStarted}.
  *
  * <p><b>Presumed sleepers.</b> An item the monitor saw blocked in its last run starts outside
- * nr_running on a bound pool, so the next item starts at once rather than a sampling period
- * later; the monitor counts its worker back in when it sees it run.
+ * nr_running, so the next item starts at once rather than a sampling period later. A running
+ * worker that meets one at the head of the worklist hands it to an idle worker and goes on with
+ * the next item itself ({@link #handOffSleeper}), so the CPU's items do not wait for a
+ * wake-up. The monitor counts a presumed sleeper's worker back in once it has seen it run (its
+ * CPU clock moved between two samples of the run), not merely runnable: on its way to the
+ * blocking call, or preempted before it, the worker is runnable too, and counting it back then
+ * would stop the item started in its place and make the block that follows a fresh detection.
  *
  * <p><b>Locking.</b> One lock per pool (L) guards the worklist, the idle list, the busy hash,
  * every worker's flags and scheduled list, and the pool's pwqs. Lock order: a workqueue's flush
@@ -145,6 +150,11 @@ final class WorkerPool extends PoolRunningPadAfter {
     boolean deferWake;
     private Thread wakeAfterUnlock;
     private final List<Worker> workers = new ArrayList<>();
+    /**
+     * A (written under L): {@link #workers} as an array, replaced whenever a worker joins or
+     * leaves, for the monitor's lock-free look ({@link #quickLook}).
+     */
+    private volatile Worker[] workerArray = new Worker[0];
     private final BitSet workerIds = new BitSet();
     private boolean closing;
     /** L: worker creation is failing (logged once per episode). */
@@ -427,6 +437,7 @@ final class WorkerPool extends PoolRunningPadAfter {
         }
         leaveIdle(w);
         workers.remove(w);
+        workerArray = workers.toArray(new Worker[0]);
         workerIds.clear(w.id);
         nrWorkers--;
         if ((w.flags & Worker.RELIEF) != 0) {
@@ -693,6 +704,7 @@ final class WorkerPool extends PoolRunningPadAfter {
         }
         workerIds.set(wid);
         workers.add(w);
+        workerArray = workers.toArray(new Worker[0]);
         nrWorkers++;
         if (relief) {
             nrRelief++;
@@ -793,6 +805,9 @@ final class WorkerPool extends PoolRunningPadAfter {
                 return;
             }
             while (true) {
+                if (!w.scheduled.isEmpty()) {
+                    runHandedOff(w); // even if retired meanwhile: nobody else would run it
+                }
                 if ((w.flags & Worker.DIE) != 0) {
                     return; // destroyWorker did the bookkeeping
                 }
@@ -839,6 +854,9 @@ final class WorkerPool extends PoolRunningPadAfter {
         startRun(w); // the CPU clock was read before the worker parked; the wall clock at the first item
         do {
             Work work = worklist.first();
+            if (Node.sleptLast(work) && handOffSleeper(w, work)) {
+                continue;
+            }
             if ((Node.flags(work) & PoolWorkqueue.LINKED) == 0 && findWorkerExecutingWork(work) == null) {
                 // assign_work's common case, without the detour over the scheduled list: no
                 // barrier moves with it and it runs nowhere else. What its run hands this
@@ -855,6 +873,48 @@ final class WorkerPool extends PoolRunningPadAfter {
         // still counted; look once more (the other half of push's handshake). Unbound workers
         // never counted.
         return !isUnbound() && drainInbox(false);
+    }
+
+    /**
+     * The item at the head of the worklist was seen blocked in its last run: rather than run it
+     * here (and go to sleep with it, so that a woken worker has to take over the CPU's items),
+     * hand it, with the barriers linked behind it, to the most recently idled worker and wake
+     * that one, while this worker, still counted in nr_running, goes on with the next item
+     * (L). The sleeper then starts as a presumed one on the other worker ({@link #runHandedOff});
+     * only its start waits for that worker's wake-up, not the items behind it. Done only while
+     * another idle worker remains (so there is still someone to wake, as
+     * {@link #mayStartWorking()} wants) and the chosen one was not already woken for other
+     * work, never by a rescuer, never on a virtual pool (blocking
+     * costs nothing there), and not for an item running elsewhere (non-reentrancy: the normal path
+     * hands it to that worker).
+     *
+     * @return true if the item was handed off
+     */
+    private boolean handOffSleeper(Worker w, Work work) {
+        Worker b = idleHead;
+        if (virtual || nrIdle < 2 || b == null || b.kicked || (w.flags & Worker.RESCUER) != 0
+                || b.thread == null || !b.thread.isAlive() || findWorkerExecutingWork(work) != null) {
+            return false; // isAlive: a model-checking runtime's workers are never started
+        }
+        leaveIdle(b); // not idle any more: neither kicked for other work nor culled
+        moveLinkedWorks(work, b.scheduled);
+        if (Node.dataVolatile(work) instanceof PoolWorkqueue pwq) {
+            pwq.cmWakeup++; // woken for a presumed sleeper, as the monitor would have
+        }
+        LockSupport.unpark(b.thread);
+        return true;
+    }
+
+    /**
+     * Runs what another worker handed this one ({@link #handOffSleeper}) on its wake-up, as a
+     * run of its own: counted in nr_running except while the item is presumed asleep (L).
+     */
+    private void runHandedOff(Worker w) {
+        clearFlags(w, Worker.PREP);
+        startRun(w);
+        processScheduledWorks(w);
+        endRun(w);
+        setFlags(w, Worker.PREP); // nr_running may drop: the caller's predicates drain the inbox
     }
 
     /**
@@ -1026,6 +1086,7 @@ final class WorkerPool extends PoolRunningPadAfter {
             // The monitor took this worker out of nr_running while it blocked; it runs again.
             w.sleepingDetected = false;
             w.sleeping = false;
+            w.presumed = false;
             if ((w.flags & Worker.NOT_RUNNING) == 0) {
                 nrRunning++;
             }
@@ -1082,8 +1143,9 @@ final class WorkerPool extends PoolRunningPadAfter {
      * The item about to run was seen blocked in its last run: presume it blocks again and take
      * the worker out of nr_running now, as if the monitor had just detected it (L), so the next
      * item starts at once instead of a sampling period later. The monitor counts the worker
-     * back in as soon as it sees it running ({@link #sample}); if the run ends without a
-     * block being seen, the item loses the presumption.
+     * back in once it has seen it running, its CPU clock moving between two samples
+     * ({@link #sample}); if the run ends without a block being seen, the item loses the
+     * presumption.
      */
     private boolean presumeSleeping(Worker w) {
         if ((w.flags & Worker.NOT_RUNNING) != 0 || w.sleeping) {
@@ -1091,6 +1153,7 @@ final class WorkerPool extends PoolRunningPadAfter {
         }
         w.sleeping = true;
         w.sleepingDetected = true;
+        w.presumed = true;
         nrRunning--;
         requestWatch(); // to count it back in if it runs after all
         return true;
@@ -1119,6 +1182,7 @@ final class WorkerPool extends PoolRunningPadAfter {
         try {
             if (w.sleeping) {
                 w.sleepingDetected = false; // the hint now owns the state; wq_worker_running restores it
+                w.presumed = false;
                 return;
             }
             if ((w.flags & Worker.NOT_RUNNING) != 0) {
@@ -1160,7 +1224,8 @@ final class WorkerPool extends PoolRunningPadAfter {
      *       without its CPU time advancing for 3 ms (blocking native I/O), leaves
      *       nr_running as if it had slept ({@code wq_worker_sleeping}), and the pool is kicked;</li>
      *   <li>a detected sleeper that runs again is counted again ({@code wq_worker_running}), and
-     *       its CPU clock for hog detection restarts;</li>
+     *       its CPU clock for hog detection restarts; a presumed one that has not been seen
+     *       blocked yet only once its CPU clock moved between two samples of the run;</li>
      *   <li>a counted worker whose item has used more than {@code cpu_intensive_thresh} of CPU
      *       since it started or last woke becomes CPU_INTENSIVE ({@code wq_worker_tick}).</li>
      * </ul>
@@ -1187,6 +1252,9 @@ final class WorkerPool extends PoolRunningPadAfter {
                 }
                 long cpuNow = CPU_CLOCK ? THREADS.getThreadCpuTime(w.thread.threadId()) : -1;
                 long now = System.nanoTime();
+                // Ran since the previous sample of this run: its CPU clock moved (without a CPU
+                // clock, a second sample of the run stands in).
+                boolean ranSinceLast = w.sampledWork == current && (!CPU_CLOCK || cpuNow != w.lastSampleCpu);
                 if (w.sampledWork != current) {
                     w.sampledWork = current;
                     w.currentAtCpu = cpuNow;
@@ -1197,13 +1265,23 @@ final class WorkerPool extends PoolRunningPadAfter {
                     w.lastProgressAt = now;
                 }
                 Thread.State st = w.thread.getState();
+                boolean nativeBlock = st == Thread.State.RUNNABLE && CPU_CLOCK && nativeBlocked(w, now);
                 boolean blocked = (st == Thread.State.WAITING || st == Thread.State.TIMED_WAITING
-                        || st == Thread.State.BLOCKED
-                        || (st == Thread.State.RUNNABLE && CPU_CLOCK && nativeBlocked(w, now)))
+                        || st == Thread.State.BLOCKED || nativeBlock)
                         // a worker back from its item waits for this very lock, held by us: not asleep
                         && !lock.hasQueuedThread(w.thread);
+                w.nativeBlock = blocked && nativeBlock; // its thread state will not tell when it wakes
                 if (w.sleepingDetected) {
+                    if (!blocked && w.presumed && !ranSinceLast) {
+                        // Presumed asleep, and runnable but not seen running yet: it may be on its
+                        // way to the blocking call (or preempted before it). Counting it back in now
+                        // would stop the item started in its place, and the block that follows
+                        // would have to be detected again.
+                        sleepers = true;
+                        continue;
+                    }
                     if (!blocked) {
+                        w.presumed = false;
                         w.sleepingDetected = false;
                         w.sleeping = false;
                         w.currentAtCpu = cpuNow;
@@ -1212,7 +1290,11 @@ final class WorkerPool extends PoolRunningPadAfter {
                         }
                     } else {
                         sleepers = true;
+                        if (!w.sawBlock) {
+                            runtime.monitor().blockSeen(now); // a new block, not one seen before
+                        }
                         w.sawBlock = true;
+                        w.presumed = false;
                     }
                     continue;
                 }
@@ -1220,6 +1302,7 @@ final class WorkerPool extends PoolRunningPadAfter {
                     continue;
                 }
                 if (blocked) {
+                    runtime.monitor().blockSeen(now);
                     w.sawBlock = true;
                     w.sleeping = true;
                     w.sleepingDetected = true;
@@ -1251,6 +1334,43 @@ final class WorkerPool extends PoolRunningPadAfter {
                 }
             }
         }
+    }
+
+    /**
+     * The monitor's cheap look between two samples, without the lock: whether a {@link #sample}
+     * now could change something, judged from the thread states of the workers running items and
+     * their fields read racily (a hint: a look that misses something leaves it to the next
+     * regular sample, one that is wrong costs one sample). True if a counted worker's thread
+     * waits (a new sleeper, unless it only waits for this pool's lock), a worker taken out of
+     * nr_running by the monitor is runnable (it may run again; not if it was last seen blocked in
+     * native code, which is runnable too), or one of them waits and its run has not been seen
+     * blocked yet. Blocking native I/O (a thread RUNNABLE without CPU
+     * progress) and CPU hogs need the clocks, so only the regular sample finds them. A virtual
+     * pool is never looked at this way. Allocates nothing.
+     */
+    boolean quickLook() {
+        if (virtual) {
+            return false;
+        }
+        for (Worker w : workerArray) {
+            Thread t = w.thread;
+            if (t == null || w.currentWork == null) {
+                continue;
+            }
+            Thread.State st = t.getState();
+            boolean waits = st == Thread.State.WAITING || st == Thread.State.TIMED_WAITING
+                    || st == Thread.State.BLOCKED;
+            if (w.sleepingDetected) {
+                // A worker blocked in native code is RUNNABLE all along: only the sample's clocks
+                // can tell when it runs again.
+                if (waits ? !w.sawBlock : st == Thread.State.RUNNABLE && !w.nativeBlock) {
+                    return true;
+                }
+            } else if (waits && !w.sleeping && (w.flags & Worker.NOT_RUNNING) == 0 && !lock.hasQueuedThread(t)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -93,6 +93,78 @@ class PresumedSleeperTest {
     }
 
     @Test
+    void presumedSleeper_handedToAnIdleWorker_theRunningWorkerGoesOn() throws Exception {
+        try (WorkqueueRuntime rt = WorkqueueRuntime.builder().cpus(1).build()) {
+            Workqueue wq = rt.system();
+            // Three items blocked at once with one more behind them: the monitor sees each blocked
+            // (so each is remembered as a sleeper), and the pool grows to at least five workers,
+            // which stay (the idle timeout is minutes), so idle workers are at hand below.
+            CountDownLatch release = new CountDownLatch(1);
+            AtomicBoolean firstRun = new AtomicBoolean(true);
+            CountDownLatch secondRelease = new CountDownLatch(1);
+            Work[] sleepers = new Work[3];
+            for (int i = 0; i < sleepers.length; i++) {
+                sleepers[i] = new Work(self -> {
+                    if (firstRun.get()) {
+                        release.await();
+                    } else {
+                        secondRelease.await();
+                    }
+                });
+            }
+            CountDownLatch behindRan = new CountDownLatch(1);
+            for (Work s : sleepers) {
+                assertTrue(wq.queueOn(0, s));
+            }
+            assertTrue(wq.queueOn(0, new Work(self -> behindRan.countDown())));
+            assertTrue(behindRan.await(20, TimeUnit.SECONDS), "the item behind the blocked ones did not start");
+            release.countDown();
+            for (Work s : sleepers) {
+                s.flush();
+            }
+            Work sleeper = sleepers[0];
+            assertTrue(Node.sleptLast(sleeper), "a run seen blocked is remembered on the item");
+            firstRun.set(false);
+
+            // A spinning item runs; behind it the remembered sleeper, then a probe. The worker that
+            // ran the spinner hands the sleeper to an idle worker and runs the probe itself.
+            AtomicBoolean go = new AtomicBoolean();
+            Thread[] spinner = new Thread[1];
+            Thread[] sleeperThread = new Thread[1];
+            Thread[] probe = new Thread[1];
+            CountDownLatch spinning = new CountDownLatch(1);
+            CountDownLatch probeRan = new CountDownLatch(1);
+            Work spin = new Work(self -> {
+                spinner[0] = Thread.currentThread();
+                spinning.countDown();
+                while (!go.get()) {
+                    Thread.onSpinWait();
+                }
+            });
+            Work sleeper2 = new Work(self -> {
+                sleeperThread[0] = Thread.currentThread();
+                secondRelease.await();
+            });
+            Node.setSleptLast(sleeper2, true); // as if seen blocked before: a fresh item, so no other worker runs it
+            Work probeItem = new Work(self -> {
+                probe[0] = Thread.currentThread();
+                probeRan.countDown();
+            });
+            assertTrue(wq.queueOn(0, spin));
+            assertTrue(spinning.await(20, TimeUnit.SECONDS));
+            assertTrue(wq.queueOn(0, sleeper2));
+            assertTrue(wq.queueOn(0, probeItem));
+            go.set(true);
+            assertTrue(probeRan.await(20, TimeUnit.SECONDS), "the item behind the presumed sleeper did not run");
+            secondRelease.countDown();
+            sleeper2.flush();
+            assertEquals(spinner[0], probe[0], "the running worker went on with the next item");
+            assertTrue(sleeperThread[0] != null && sleeperThread[0] != spinner[0], "the sleeper ran on another worker");
+            awaitTrue(() -> nrRunningCpu0(rt) == 0, "nr_running back to 0 once idle");
+        }
+    }
+
+    @Test
     void cpuTime_chargedPerSegment_visibleOnceAFlushReturns() throws Exception {
         try (WorkqueueRuntime rt = WorkqueueRuntime.builder().cpus(1).build()) {
             Workqueue a = rt.alloc("seg_a", java.util.Set.of(), 0);
