@@ -36,11 +36,6 @@ final class PoolWorkqueue extends PwqLimitsPadAfter {
     volatile int credit;
     /** Whether this pwq waits for a slot of {@link #budget} ({@link ActiveBudget#take}). */
     volatile boolean budgetWaiting;
-    /**
-     * L: replaced by {@code applyAttrs}: new items go elsewhere; released once empty
-     * ({@link WorkqueueImpl#pwqDrained}). Volatile for the workqueue's lock-free readers.
-     */
-    volatile boolean retired;
     /** L: released: unlinked from the workqueue, its pool reference dropped; takes no more items. */
     boolean released;
     /**
@@ -219,6 +214,22 @@ final class PoolWorkqueue extends PwqLimitsPadAfter {
         }
     }
 
+    /**
+     * {@code applyAttrs} replaced this pwq (L): new items go elsewhere, and it is released once
+     * it holds nothing. The inbox is moved again after {@code retired} is set: a queue call that
+     * pushed an item for this pwq and then read it not retired ({@link WorkerPool#mayLeaveOnInbox})
+     * pushed before that write, so its item is linked here before the pwq can be found idle; one
+     * that reads it retired moves the inbox itself and takes its item back if the pwq is gone by
+     * then ({@link WorkerPool#takeBounced}).
+     *
+     * @return whether it holds nothing and must be released now ({@link WorkqueueImpl#pwqDrained})
+     */
+    boolean retire() {
+        retired = true;
+        pool.drainInbox(true);
+        return !released && isIdle() && !pool.holdsItemsOf(this);
+    }
+
     /** Whether nothing of this pwq is active, waiting or in flight (L). */
     boolean isIdle() {
         return nrActive == 0 && inactive.isEmpty() && nrInFlightTotal() == 0;
@@ -344,6 +355,13 @@ class PwqLimits extends PwqLimitsPadBefore {
     /** L for writes, read without it (see {@link PoolWorkqueue#isSaturated}). */
     volatile int nrActive;
     volatile int limit;
+    /**
+     * L for writes: replaced by {@code applyAttrs}: new items go elsewhere; released once empty
+     * ({@link WorkqueueImpl#pwqDrained}). Read without the lock by a queue call that pushed an
+     * item for this pwq onto an unbound pool's inbox ({@link WorkerPool#mayLeaveOnInbox}): it
+     * sits here, beside the limits that call reads anyway, so it costs no extra cache line.
+     */
+    volatile boolean retired;
 }
 
 class PwqLimitsPadAfter extends PwqLimits {
