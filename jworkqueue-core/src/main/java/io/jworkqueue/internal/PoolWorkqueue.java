@@ -162,7 +162,10 @@ final class PoolWorkqueue extends PwqLimitsPadAfter {
     /** Recomputes the limit from the workqueue's max_active and the freezer, then activates. */
     void adjustLimit(int maxActive, boolean frozen) { // L
         limit = frozen || plugged ? 0 : maxActive;
-        pool.drainInbox(false); // after the write: see isSaturated
+        // After the write (see isSaturated). With a kick: an item moved straight to the worklist
+        // may find no worker running (a plugged pwq of an ordered workqueue on a pool not used
+        // yet), and activateInactive below kicks only for the items it activates itself.
+        pool.drainInbox(true);
         activateInactive();
     }
 

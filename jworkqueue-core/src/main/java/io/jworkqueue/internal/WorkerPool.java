@@ -73,11 +73,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * them on a platform <em>relief</em> worker ({@link #relieve}) that leaves when the worklist is
  * empty. See docs/DESIGN.md, Virtual-thread mode.
  *
- * <p><b>Inbox.</b> A queue call whose item would only wait if linked now (behind a counted
- * running worker, or on a saturated pwq's inactive list) pushes it onto the lock-free
- * {@link Inbox} instead of taking the lock ({@link #pushBehind}); every lock holder moves the
- * inbox first ({@link #lockPool}), and whoever ends the waiting condition moves it afterwards
- * (docs/DESIGN.md, Queueing).
+ * <p><b>Inbox.</b> A queue call whose item would only wait if linked now (behind the pool's
+ * {@link #target} of counted running workers, or on a saturated pwq's inactive list) pushes it
+ * onto the lock-free {@link Inbox} instead of taking the lock ({@link #pushBehind}); every lock
+ * holder moves the inbox first ({@link #lockPool}), and whoever ends the waiting condition moves
+ * it afterwards (docs/DESIGN.md, Queueing). On an unbound pool a drain may find an item's pwq
+ * released ({@code applyAttrs}, destroy); it sets the item aside for the queue call that pushed
+ * it, which takes it back and queues it afresh ({@link #takeBounced}; docs/DESIGN.md, Unbound
+ * pools).
  */
 final class WorkerPool extends PoolRunningPadAfter {
     private static final int BUSY_HASH_BITS = 6;
