@@ -114,8 +114,11 @@ public final class WorkOps {
             // the inactive list): leave it on the pool's inbox without taking the lock.
             Node.setDataRelease(w, pwq);
             if (pool.pushBehind(pwq, w) && !wq.isDraining()) {
-                if (!pool.virtual) {
-                    pool.requestWatch(); // as kick() would: items may wait behind a running worker
+                if (!pool.isUnbound() || pool.nrRunning >= pool.target) {
+                    // As kick() would: items may wait behind a running worker. Not for an item
+                    // that waits only for max_active (an unbound pool left it for that reason
+                    // alone), as a locked queue call linking it inactive does not ask either.
+                    pool.requestWatch();
                 }
                 if (Jfr.on()) {
                     Jfr.queueWork(wq.name(), w, cpu, pool.cpu);
