@@ -36,11 +36,6 @@ final class PoolWorkqueue extends PwqLimitsPadAfter {
     volatile int credit;
     /** Whether this pwq waits for a slot of {@link #budget} ({@link ActiveBudget#take}). */
     volatile boolean budgetWaiting;
-    /**
-     * L: replaced by {@code applyAttrs}: new items go elsewhere; released once empty
-     * ({@link WorkqueueImpl#pwqDrained}). Volatile for the workqueue's lock-free readers.
-     */
-    volatile boolean retired;
     /** L: released: unlinked from the workqueue, its pool reference dropped; takes no more items. */
     boolean released;
     /**
@@ -167,7 +162,10 @@ final class PoolWorkqueue extends PwqLimitsPadAfter {
     /** Recomputes the limit from the workqueue's max_active and the freezer, then activates. */
     void adjustLimit(int maxActive, boolean frozen) { // L
         limit = frozen || plugged ? 0 : maxActive;
-        pool.drainInbox(false); // after the write: see isSaturated
+        // After the write (see isSaturated). With a kick: an item moved straight to the worklist
+        // may find no worker running (a plugged pwq of an ordered workqueue on a pool not used
+        // yet), and activateInactive below kicks only for the items it activates itself.
+        pool.drainInbox(true);
         activateInactive();
     }
 
@@ -222,6 +220,22 @@ final class PoolWorkqueue extends PwqLimitsPadAfter {
     /** One more item counts in nr_active (L): a release write, see {@link #isSaturated}. */
     private void incActive() {
         NR_ACTIVE.setRelease(this, nrActive + 1);
+    }
+
+    /**
+     * {@code applyAttrs} replaced this pwq (L): new items go elsewhere, and it is released once
+     * it holds nothing. The inbox is moved again after {@code retired} is set: a queue call that
+     * pushed an item for this pwq and then read it not retired ({@link WorkerPool#mayLeaveOnInbox})
+     * pushed before that write, so its item is linked here before the pwq can be found idle; one
+     * that reads it retired moves the inbox itself and takes its item back if the pwq is gone by
+     * then ({@link WorkerPool#takeBounced}).
+     *
+     * @return whether it holds nothing and must be released now ({@link WorkqueueImpl#pwqDrained})
+     */
+    boolean retire() {
+        retired = true;
+        pool.drainInbox(true);
+        return !released && isIdle() && !pool.holdsItemsOf(this);
     }
 
     /** Whether nothing of this pwq is active, waiting or in flight (L). */
@@ -387,6 +401,13 @@ class PwqLimits extends PwqLimitsPadBefore {
      */
     volatile int nrActive;
     volatile int limit;
+    /**
+     * L for writes: replaced by {@code applyAttrs}: new items go elsewhere; released once empty
+     * ({@link WorkqueueImpl#pwqDrained}). Read without the lock by a queue call that pushed an
+     * item for this pwq onto an unbound pool's inbox ({@link WorkerPool#mayLeaveOnInbox}): it
+     * sits here, beside the limits that call reads anyway, so it costs no extra cache line.
+     */
+    volatile boolean retired;
 }
 
 class PwqLimitsPadAfter extends PwqLimits {

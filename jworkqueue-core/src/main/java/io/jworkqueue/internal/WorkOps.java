@@ -110,20 +110,24 @@ public final class WorkOps {
         Object last = Node.dataVolatile(w);
         boolean onInbox = false;
         if ((last == pool || last == null) && pool.mayLeaveOnInbox(pwq)) {
-            // The item would only wait if linked now (behind a running worker of a bound pool,
-            // or on the inactive list): leave it on the pool's inbox without taking the lock.
+            // The item would only wait if linked now (behind the pool's running workers, or on
+            // the inactive list): leave it on the pool's inbox without taking the lock.
             Node.setDataRelease(w, pwq);
             if (pool.pushBehind(pwq, w) && !wq.isDraining()) {
-                if (!pool.isUnbound()) {
-                    pool.requestWatch(); // as kick() would: items may wait behind a running worker
+                if (!pool.isUnbound() || pool.nrRunning >= pool.target) {
+                    // As kick() would: items may wait behind a running worker. Not for an item
+                    // that waits only for max_active (an unbound pool left it for that reason
+                    // alone), as a locked queue call linking it inactive does not ask either.
+                    pool.requestWatch();
                 }
                 if (Jfr.on()) {
                     Jfr.queueWork(wq.name(), w, cpu, pool.cpu);
                 }
                 return;
             }
-            // The pool has no running worker any more, or a drain or destroy began: move the
-            // inbox ourselves below, so the item is linked (or refused) before this call returns.
+            // The pool has a worker to spare now, the pwq was retired, or a drain or destroy
+            // began: move the inbox ourselves below, so the item is linked (or refused, or taken
+            // back if its pwq was released meanwhile) before this call returns.
             onInbox = true;
             pool.lockSpin();
         } else if (last instanceof WorkerPool lastPool && lastPool != pool && !wq.isOrdered()) {
@@ -145,16 +149,19 @@ public final class WorkOps {
         boolean retry = false;
         try {
             pool.drainInbox(true); // items pushed before this call go first (ours too, if pushed)
-            // Destroyed while we were choosing (see WorkqueueImpl.markDestroyed): refuse the item,
-            // taking it back off its pwq if it went through the inbox and has not started.
-            if (wq.isDestroyed() && (!onInbox || (Node.dataVolatile(w) == pwq && WorkList.isLinked(w)))) {
+            if (onInbox && pool.takeBounced(w)) {
+                // Its pwq was released before the item could be linked (replaced by applyAttrs
+                // and drained, or destroyed): choose again, as for a released pwq below.
+                retry = true;
+            } else if (wq.isDestroyed() && (!onInbox || (Node.dataVolatile(w) == pwq && WorkList.isLinked(w)))) {
+                // Destroyed while we were choosing (see WorkqueueImpl.markDestroyed): refuse the
+                // item, taking it back off its pwq if it went through the inbox and has not started.
                 if (onInbox) {
                     unlink(pwq, w);
                 }
                 releasePending(w);
                 wq.checkAccepts(w, fromTimer);
-            }
-            if (!onInbox) {
+            } else if (!onInbox) {
                 if (pwq.released) {
                     // Replaced by applyAttrs and drained since we chose it (pwq_release): choose
                     // again, as __queue_work retries on a pwq whose refcount dropped to zero.

@@ -78,11 +78,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * them on a platform <em>relief</em> worker ({@link #relieve}) that leaves when the worklist is
  * empty. See docs/DESIGN.md, Virtual-thread mode.
  *
- * <p><b>Inbox.</b> A queue call whose item would only wait if linked now (behind a counted
- * running worker, or on a saturated pwq's inactive list) pushes it onto the lock-free
- * {@link Inbox} instead of taking the lock ({@link #pushBehind}); every lock holder moves the
- * inbox first ({@link #lockPool}), and whoever ends the waiting condition moves it afterwards
- * (docs/DESIGN.md, Queueing).
+ * <p><b>Inbox.</b> A queue call whose item would only wait if linked now (behind the pool's
+ * {@link #target} of counted running workers, or on a saturated pwq's inactive list) pushes it
+ * onto the lock-free {@link Inbox} instead of taking the lock ({@link #pushBehind}); every lock
+ * holder moves the inbox first ({@link #lockPool}), and whoever ends the waiting condition moves
+ * it afterwards (docs/DESIGN.md, Queueing). On an unbound pool a drain may find an item's pwq
+ * released ({@code applyAttrs}, destroy); it sets the item aside for the queue call that pushed
+ * it, which takes it back and queues it afresh ({@link #takeBounced}; docs/DESIGN.md, Unbound
+ * pools).
  */
 final class WorkerPool extends PoolRunningPadAfter {
     private static final int BUSY_HASH_BITS = 6;
@@ -245,12 +248,6 @@ final class WorkerPool extends PoolRunningPadAfter {
         if (!worklist.isEmpty()) {
             return false;
         }
-        if (isUnbound()) {
-            // An unbound pool's inbox holds only items of saturated pwqs; whoever ends the
-            // saturation moves them (PoolWorkqueue.decNrInFlight, adjustLimit), so they could not
-            // fill the worklist now.
-            return true;
-        }
         drainInbox(false);
         return worklist.isEmpty();
     }
@@ -271,19 +268,60 @@ final class WorkerPool extends PoolRunningPadAfter {
      * lock holder drains first ({@link #lockPool()}), so an item never sits here unseen.
      */
     boolean pushBehind(PoolWorkqueue pwq, Work w) {
+        if (cpu < 0) {
+            Node.setFlags(w, pushToken()); // names this push, should a drain bounce it (see drainInbox)
+        }
         inbox.push(w);
         return mayLeaveOnInbox(pwq);
     }
 
     /**
-     * Whether an item queued to {@code pwq} would only wait if linked now: a worker of this
-     * bound pool is counted running (it waits behind it), or the pwq's max_active is used up (it
-     * waits on the inactive list). Read without the lock.
+     * Whether an item queued to {@code pwq} would only wait if linked now, read without the
+     * lock: {@link #target} workers are counted running (one, for a bound pool), so it would
+     * wait behind them without a kick, or the pwq's max_active is used up (it would wait on the
+     * inactive list). Never for a pwq of an unbound pool that was replaced by {@code applyAttrs}
+     * ({@code retired}): after its push, a queue call reads this again, and one that finds the
+     * pwq retired moves the inbox itself under the lock and takes its item back if the pwq was
+     * released meanwhile ({@link #takeBounced}).
      */
     boolean mayLeaveOnInbox(PoolWorkqueue pwq) {
-        // Never for an unbound pool: its pwqs may be replaced (applyAttrs) and released, and an
-        // item left for a released pwq could not be moved to its successor under this lock.
-        return !isUnbound() && (nrRunning > 0 || pwq.isSaturated());
+        if (cpu >= 0) {
+            return nrRunning > 0 || pwq.isSaturated();
+        }
+        // Retirement is read after the push: the retiring thread sets it and then moves the
+        // inbox under the lock (WorkqueueImpl.retirePwq) before the pwq may be released, so an
+        // item whose queue call reads false here is linked to the pwq before its release.
+        return !pwq.retired && (nrRunning >= target || pwq.isSaturated());
+    }
+
+    /**
+     * Stands in an item's {@code inboxNext} after a drain found its pwq released: the item is on
+     * no list and its queue call, which is on the locked path, takes it back ({@link #takeBounced}).
+     */
+    private static final Work BOUNCED = new Work("bounced from an inbox", self -> { });
+
+    /**
+     * What a push onto an unbound pool's inbox writes into the item's {@code flags} (free while
+     * it is on no list): the pushing thread. A bounced item is taken back only by the queue
+     * call that pushed it, never by another one that queued the same item after it ran.
+     */
+    private static int pushToken() {
+        return (int) Thread.currentThread().threadId();
+    }
+
+    /**
+     * Called by a queue call that pushed {@code w} onto this pool's inbox and then found that it
+     * may not leave it there, after it moved the inbox under the lock (L): whether a drain found
+     * the item's pwq released ({@code applyAttrs} replaced it and it drained, or the workqueue
+     * is being destroyed) and set it aside. Then the caller owns it again, on no list, and
+     * queues it afresh as {@code __queue_work} retries on a released pwq.
+     */
+    boolean takeBounced(Work w) {
+        if (Node.inboxNext(w) == BOUNCED && Node.flags(w) == pushToken()) {
+            Node.setInboxNext(w, null);
+            return true;
+        }
+        return false;
     }
 
     /**
@@ -311,8 +349,19 @@ final class WorkerPool extends PoolRunningPadAfter {
                 }
                 while (fifo != null) {
                     Work n = Node.inboxNext(fifo);
-                    Node.setInboxNext(fifo, null);
-                    ((PoolWorkqueue) Node.dataVolatile(fifo)).insertNew(fifo, false);
+                    PoolWorkqueue pwq = (PoolWorkqueue) Node.dataVolatile(fifo);
+                    if (pwq.released) {
+                        // Only an unbound pool's pwq is released, and only a queue call that
+                        // read it retired after its push leaves an item for it here (see
+                        // mayLeaveOnInbox): that call is on its way to this lock and takes the
+                        // item back (takeBounced). Until then the item is on no list and names
+                        // this pool as the last it was seen on, as an owner in mid-move.
+                        Node.setInboxNext(fifo, BOUNCED);
+                        Node.setDataRelease(fifo, this);
+                    } else {
+                        Node.setInboxNext(fifo, null);
+                        pwq.insertNew(fifo, false);
+                    }
                     fifo = n;
                 }
             }
@@ -323,6 +372,14 @@ final class WorkerPool extends PoolRunningPadAfter {
         } finally {
             inDrain = false;
         }
+    }
+
+    /**
+     * Whether items wait, on the worklist or on the inbox: a racy read without the lock, for the
+     * routing of an unbound workqueue's queue calls to an idle neighbour pod.
+     */
+    boolean hasWaiting() {
+        return !worklist.isEmpty() || !inbox.isEmpty();
     }
 
     /** Takes the pool lock and moves the inbox onto the pwqs, so the holder sees every queued item. */
@@ -870,9 +927,8 @@ final class WorkerPool extends PoolRunningPadAfter {
         endRun(w);
         setFlags(w, Worker.PREP);
         // Left nr_running: an item pushed onto the inbox meanwhile may have seen this worker
-        // still counted; look once more (the other half of push's handshake). Unbound workers
-        // never counted.
-        return !isUnbound() && drainInbox(false);
+        // still counted; look once more (the other half of push's handshake).
+        return drainInbox(false);
     }
 
     /**

@@ -236,8 +236,7 @@ final class WorkqueueImpl implements Workqueue {
     private void retirePwq(PoolWorkqueue p) {
         p.pool.lockPool();
         try {
-            p.retired = true;
-            if (!p.released && p.isIdle() && !p.pool.holdsItemsOf(p)) {
+            if (p.retire()) {
                 pwqDrained(p);
             }
         } finally {
@@ -456,12 +455,12 @@ final class WorkqueueImpl implements Workqueue {
 
     private static PoolWorkqueue lend(PoolWorkqueue p, PoolWorkqueue[] pods) {
         WorkerPool home = p.pool;
-        if (home.worklist.isEmpty() || (home.nrIdle > 0 && home.nrRunning < home.target)) {
+        if (!home.hasWaiting() || (home.nrIdle > 0 && home.nrRunning < home.target)) {
             return p; // it can start the item itself
         }
         for (PoolWorkqueue q : pods) {
             WorkerPool o = q.pool;
-            if (o != home && o.worklist.isEmpty() && o.nrRunning < o.target && (o.nrIdle > 0 || o.nrWorkers == 0)) {
+            if (o != home && !o.hasWaiting() && o.nrRunning < o.target && (o.nrIdle > 0 || o.nrWorkers == 0)) {
                 return q;
             }
         }

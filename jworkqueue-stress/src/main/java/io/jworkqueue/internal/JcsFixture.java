@@ -100,6 +100,37 @@ final class JcsFixture {
         }
     }
 
+    /**
+     * As {@link #queueLockFree}, with the step of {@code WorkOps.queueOwned} for an unbound
+     * pool whose pwq may be released meanwhile: after moving the inbox under the lock, the call
+     * takes its item back if a drain found the pwq released.
+     *
+     * @return whether the item came back to the caller (it would queue it afresh)
+     */
+    static boolean queueLockFreeOrBounce(WorkerPool pool, PoolWorkqueue pwq, Work item) {
+        if (pool.pushBehind(pwq, item)) {
+            return false;
+        }
+        pool.lockSpin();
+        pool.deferWake = true;
+        try {
+            pool.drainInbox(true);
+            return pool.takeBounced(item);
+        } finally {
+            pool.unlockAndWake();
+        }
+    }
+
+    /**
+     * An unbound pool of a state's own (its pod: CPUs 0 and 1, so two workers may be counted
+     * running), in the runtime whose threads never start.
+     */
+    static WorkerPool unboundPool(int id) {
+        java.util.BitSet pod = new java.util.BitSet();
+        pod.set(0, 2);
+        return WorkerPool.unbound(NEVER_STARTED.runtime, id, new PoolAttrs(0, false, pod, pod, false));
+    }
+
     /** Whether the item is linked on a pwq list (queued, not on a timer). */
     static boolean linked(Work w) {
         return Node.dataVolatile(w) instanceof PoolWorkqueue;

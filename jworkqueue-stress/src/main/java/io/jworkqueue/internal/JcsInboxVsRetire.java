@@ -9,8 +9,8 @@ import org.openjdk.jcstress.infra.results.II_Result;
 /**
  * The lock-free queue path against a pwq whose max_active frees up: a queue call pushes an item
  * onto a bound pool's inbox because the pwq is saturated ({@link PoolWorkqueue#isSaturated}) and
- * no worker of the pool is counted running (unbound pools take no inbox: their pwqs may be
- * replaced), while the worker retires the pwq's only active item ({@code decNrInFlight}).
+ * no worker of the pool is counted running, while the worker retires the pwq's only active item
+ * ({@code decNrInFlight}). An unbound pool's pwq works the same way.
  * The queue call re-reads nrActive after its push, the worker moves the inbox after lowering
  * nrActive; one of them must see the other, so the item ends up active and is not stranded on
  * the inbox with the pwq idle.
