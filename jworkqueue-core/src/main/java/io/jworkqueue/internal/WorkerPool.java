@@ -861,43 +861,57 @@ final class WorkerPool extends PoolRunningPadAfter {
                 relieve(w);
                 return;
             }
-            while (true) {
-                if (!w.scheduled.isEmpty()) {
-                    runHandedOff(w); // even if retired meanwhile: nobody else would run it
-                }
-                if ((w.flags & Worker.DIE) != 0) {
-                    return; // destroyWorker did the bookkeeping
-                }
-                leaveIdle(w);
-                Faults.at("worker", w);
-                while (needMoreWorker()) {
-                    // A virtual pool needs no idle worker in reserve: kick() creates one.
-                    if (!virtual && !mayStartWorking() && manageWorkers(w)) {
-                        continue;
-                    }
-                    if (!runWorklist(w)) {
-                        break;
-                    }
-                }
-                if ((w.flags & Worker.DIE) != 0) {
-                    return; // destroyWorker did the bookkeeping; the wake-up that came with DIE
-                    // may have been used up by lock.lock(), so never park again
-                }
-                enterIdle(w);
-                lock.unlock();
-                try {
-                    markCpu(w);
-                    LockSupport.park(this);
-                    Thread.interrupted();
-                } finally {
-                    lockSpin();
-                }
+            while (workerRound(w)) {
+                // one round per wake-up: see workerRound
             }
         } finally {
             if (lock.isHeldByCurrentThread()) { // not if the failure came while it was unlocked
                 lock.unlock();
             }
         }
+    }
+
+    /**
+     * One round of {@link #workerThread}: runs what the pool needs, goes idle and parks, and
+     * retakes the lock once woken (called and returns with L held). A method of its own so that
+     * the JIT compiles it after a few hundred wake-ups: a loop that iterates once per wake-up
+     * would stay interpreted for minutes at a low item rate (its back-edge count grows by one
+     * per wake-up), and the path from a wake-up to the next item runs in it.
+     *
+     * @return false if the worker must exit
+     */
+    private boolean workerRound(Worker w) {
+        if (!w.scheduled.isEmpty()) {
+            runHandedOff(w); // even if retired meanwhile: nobody else would run it
+        }
+        if ((w.flags & Worker.DIE) != 0) {
+            return false; // destroyWorker did the bookkeeping
+        }
+        leaveIdle(w);
+        Faults.at("worker", w);
+        while (needMoreWorker()) {
+            // A virtual pool needs no idle worker in reserve: kick() creates one.
+            if (!virtual && !mayStartWorking() && manageWorkers(w)) {
+                continue;
+            }
+            if (!runWorklist(w)) {
+                break;
+            }
+        }
+        if ((w.flags & Worker.DIE) != 0) {
+            return false; // destroyWorker did the bookkeeping; the wake-up that came with DIE
+            // may have been used up by lock.lock(), so never park again
+        }
+        enterIdle(w);
+        lock.unlock();
+        try {
+            markCpu(w);
+            LockSupport.park(this);
+            Thread.interrupted();
+        } finally {
+            lockSpin();
+        }
+        return true;
     }
 
     /**
