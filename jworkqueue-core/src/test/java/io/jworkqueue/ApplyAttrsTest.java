@@ -168,6 +168,52 @@ class ApplyAttrsTest {
         }
     }
 
+    /**
+     * A workqueue with one pwq skips the shared max_active budget; applyAttrs makes that pwq use it
+     * before the new pwqs are linked, so items active on it count against the new pods too.
+     */
+    @Test
+    void maxActive_activeOnTheOnlyPwq_countAfterApplyAttrsAddsPods() throws Exception {
+        try (WorkqueueRuntime rt = modelled(4, Topology.model(2, 2, 1), AffinityScope.SYSTEM);
+             Gates gates = new Gates()) {
+            Workqueue wq = unbound(rt, "aa_budget", 2);
+            CountDownLatch gate = gates.gate();
+            AtomicInteger inside = new AtomicInteger(), maxInside = new AtomicInteger();
+            CountDownLatch firstTwo = new CountDownLatch(2);
+            int n = 6;
+            CountDownLatch all = new CountDownLatch(n);
+            Runnable body = () -> {
+                maxInside.accumulateAndGet(inside.incrementAndGet(), Math::max);
+                firstTwo.countDown();
+                try {
+                    assertTrue(gate.await(WAIT_S, SECONDS), "gate never opened");
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } finally {
+                    inside.decrementAndGet();
+                    all.countDown();
+                }
+            };
+            for (int i = 0; i < 2; i++) {
+                assertTrue(wq.queue(new Work(self -> body.run())));
+            }
+            await(firstTwo, "two items active on the only pwq");
+            wq.applyAttrs(WorkqueueAttrs.builder().affinityScope(AffinityScope.CPU).build()); // four pods
+            for (int cpu = 0; cpu < n - 2; cpu++) {
+                CPU.set(cpu);
+                assertTrue(wq.queue(new Work(self -> body.run())));
+            }
+            CPU.set(0);
+            awaitTrue(() -> wq.info().getNrActive() + wq.info().getNrInactive() == n, "every item linked");
+            assertBooks(wq, 2, n - 2, "the two old items hold both slots; the new pods' items wait");
+            assertEquals(2, inside.get());
+            gate.countDown();
+            await(all, "all items");
+            flushIdle(wq);
+            assertEquals(2, maxInside.get(), "max concurrent over the old and the new pwqs");
+        }
+    }
+
     @Test
     void flush_afterApplyAttrs_waitsForItemsOnTheOldPwqs() throws Exception {
         try (WorkqueueRuntime rt = modelled(2, Topology.model(1, 2, 1), AffinityScope.CPU)) {

@@ -33,6 +33,26 @@ import java.util.function.Supplier;
  * of {@link #waiters}) are sequentially consistent, so either the waiter sees the slot or the
  * releaser sees the waiter. A pwq that still fails holds items only while all max_active slots
  * belong to running items, whose ends return them.
+ *
+ * <h2>One pwq</h2>
+ * The budget exists to share max_active among several pwqs. A workqueue that has only ever had
+ * one pwq (one pod, no {@code applyAttrs} yet; {@code systemUnbound()} on most machines) does not
+ * use it: that pwq's {@code limit} is max_active and caps its {@code nrActive} exactly, so it
+ * skips {@link #take} and {@link #release} (two to three atomics per item) and leaves every slot
+ * in {@link #free}. While it does, {@code free == max_active} ({@link #resize} keeps it so) and
+ * its credit is zero. {@code applyAttrs} is the only way a workqueue gains a pwq; before it links
+ * the new ones it calls {@link PoolWorkqueue#shareBudget} on every pwq that skips the budget,
+ * under that pwq's pool lock: the pwq's active items take their slots ({@link #takeForced}) and
+ * from then on the pwq uses the budget. Every budget operation of a pwq (take, release, the
+ * forced take of a cancelled item) runs under its pool lock, so each one sees the pwq entirely
+ * before or entirely after the switch, and the invariant above holds from the switch on: each
+ * item counted active at the switch has taken a slot and gives one back when it ends (through
+ * {@link #release} or by handing it to a waiting item). The new pwqs see the budget only once
+ * they are linked, after every switch. A switch needs no lock-free hand-shake (it is made and
+ * read under the same lock) and is never undone: a workqueue that shrinks back to one pwq keeps
+ * using the budget (undoing it would have to be ordered against the next {@code applyAttrs}).
+ * {@code applyAttrs}, {@link #resize} and the switch all run under the workqueue's monitor, so
+ * none of them interleave.
  */
 final class ActiveBudget {
     /** How many slots a pwq takes from the shared counter at once. */
@@ -80,9 +100,15 @@ final class ActiveBudget {
         }
     }
 
-    /** A cancelled inactive item passes through the active state: it takes a slot even past the limit. */
-    void takeForced() {
-        free.decrementAndGet();
+    /**
+     * {@code n} items become active whatever the limit: a cancelled inactive item passing through
+     * the active state (one), or the items active on a pwq that starts to share the budget
+     * ({@link PoolWorkqueue#shareBudget}).
+     */
+    void takeForced(int n) {
+        if (n != 0) {
+            free.addAndGet(-n);
+        }
     }
 
     private boolean takeShared(PoolWorkqueue pwq) {

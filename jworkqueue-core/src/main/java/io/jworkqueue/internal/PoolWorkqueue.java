@@ -30,6 +30,13 @@ final class PoolWorkqueue extends PwqLimitsPadAfter {
      */
     final ActiveBudget budget;
     /**
+     * L: {@link #budget} while this pwq takes its slots from it; null while it is the only pwq its
+     * workqueue ever had (then its {@link #limit} is exact and the budget is skipped: no credit
+     * atomics per item), and for a pwq without a budget. Set once, from null to the budget, by
+     * {@link #shareBudget()} before {@code applyAttrs} links a second pwq; never set back.
+     */
+    private ActiveBudget budgetInUse;
+    /**
      * Slots of {@link #budget} this pwq holds but does not use; changed by CAS (another pwq may
      * take them back, see {@link ActiveBudget}).
      */
@@ -65,13 +72,40 @@ final class PoolWorkqueue extends PwqLimitsPadAfter {
         this.pool = pool;
         this.wq = wq;
         this.budget = budget;
+        this.budgetInUse = budget;
         this.plugged = plugged;
         this.limit = plugged ? 0 : limit;
     }
 
     /** Whether one more item may become active: under the limit, and a budget slot taken if shared (L). */
     private boolean mayActivate() {
-        return nrActive < limit && (budget == null || budget.take(this));
+        ActiveBudget b = budgetInUse;
+        return nrActive < limit && (b == null || b.take(this));
+    }
+
+    /**
+     * This pwq is its workqueue's only one, not yet linked: it skips the budget (see
+     * {@link ActiveBudget}, "One pwq").
+     */
+    void skipBudget() {
+        budgetInUse = null;
+    }
+
+    /**
+     * A second pwq is about to be linked ({@code applyAttrs}): from now on this pwq takes its slots
+     * from the budget, and the items active here now take theirs forcibly, so that
+     * {@code free + sum(credit) + sum(nrActive) == max_active} holds from this moment (L).
+     */
+    void shareBudget() { // L
+        if (budgetInUse == null && budget != null) {
+            budget.takeForced(nrActive);
+            budgetInUse = budget;
+        }
+    }
+
+    /** Whether this pwq takes its slots from the shared budget now (L; tests and dumps). */
+    boolean sharesBudget() {
+        return budgetInUse != null;
     }
 
     /**
@@ -124,8 +158,9 @@ final class PoolWorkqueue extends PwqLimitsPadAfter {
         if ((f & INACTIVE) == 0) {
             return;
         }
-        if (budget != null) {
-            budget.takeForced(); // given back by the decNrInFlight that follows (unlink)
+        ActiveBudget b = budgetInUse;
+        if (b != null) {
+            b.takeForced(1); // given back by the decNrInFlight that follows (unlink)
         }
         incActive();
         moveToWorklist(work, f, kick);
@@ -352,9 +387,10 @@ final class PoolWorkqueue extends PwqLimitsPadAfter {
             } else {
                 NR_ACTIVE.setRelease(this, n); // no push relied on this one (see isSaturated)
             }
-            if (budget != null && (inactive.isEmpty() || nrActive >= limit)) {
-                budget.release(this); // the slot goes back (nobody here can use it)
-            } else if (budget != null) {
+            ActiveBudget b = budgetInUse;
+            if (b != null && (inactive.isEmpty() || nrActive >= limit)) {
+                b.release(this); // the slot goes back (nobody here can use it)
+            } else if (b != null) {
                 activateHandingSlot(!byWorker); // the oldest waiting item takes the slot at once
             }
             activateInactive(!byWorker);

@@ -122,6 +122,9 @@ final class WorkqueueImpl implements Workqueue {
             this.budget = ordered ? null : new ActiveBudget(this, this.maxActive);
             this.attrs = io.jworkqueue.WorkqueueAttrs.defaults();
             Routing r = buildUnbound(attrs, false);
+            if (r.pods.length == 1) {
+                r.pods[0].skipBudget(); // the only pwq: its limit is exact (ActiveBudget, "One pwq")
+            }
             this.pwqs = r.pods;
             this.routing = r;
         } else {
@@ -189,6 +192,9 @@ final class WorkqueueImpl implements Workqueue {
                 for (PoolWorkqueue p : r.pods) {
                     p.workColor = workColor; // not visible to anyone yet
                 }
+                if (budget != null) {
+                    shareBudget(); // before the new pwqs are linked (ActiveBudget, "One pwq")
+                }
                 synchronized (pwqsLock) {
                     PoolWorkqueue[] all = java.util.Arrays.copyOf(pwqs, pwqs.length + r.pods.length);
                     System.arraycopy(r.pods, 0, all, pwqs.length, r.pods.length);
@@ -230,6 +236,21 @@ final class WorkqueueImpl implements Workqueue {
             byCpu = pods;
         }
         return new Routing(byCpu, pods, !ordered && !a.affinityStrict() && pods.length > 1);
+    }
+
+    /**
+     * Every linked pwq that skips the budget starts to use it, each under its pool lock (called
+     * by applyAttrs under this workqueue's monitor, before it links more pwqs).
+     */
+    private void shareBudget() {
+        for (PoolWorkqueue p : pwqs) {
+            p.pool.lockPool();
+            try {
+                p.shareBudget();
+            } finally {
+                p.pool.lock.unlock();
+            }
+        }
     }
 
     /** A pwq replaced by applyAttrs: takes what is still queued to it, released once empty. */
