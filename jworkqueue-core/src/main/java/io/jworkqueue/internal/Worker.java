@@ -63,6 +63,12 @@ final class Worker implements Runnable {
      * within one hold of the pool lock.
      */
     Work handOff;
+    /**
+     * True while the manager starts this worker's thread with the pool lock dropped (it is on
+     * the pool's books already): {@code WorkerPool.stopWorkers} waits for the start to finish, so
+     * the thread it hands out to be joined is never one that starts later.
+     */
+    volatile boolean startPending;
     /** L: set by the kick that woke this idle worker, cleared when it leaves the idle list. */
     boolean kicked;
     /** L: busy-hash chain, idle-list links. */

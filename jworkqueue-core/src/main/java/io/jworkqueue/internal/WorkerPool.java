@@ -36,8 +36,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p><b>Idle list and manager.</b> Idle workers sit on a LIFO list. A worker starts processing
  * only while another idle worker exists, so there is always someone to wake; otherwise it first
- * becomes the pool's single manager and creates one. The first worker of a pool is created by
- * the first kick, so an unused pool has no threads.
+ * becomes the pool's single manager and creates one, with the lock dropped
+ * ({@link #createWorkerUnlocked}). The first worker of a pool is created by the first kick, so
+ * an unused pool has no threads.
  *
  * <p><b>Non-reentrancy.</b> {@link #findWorkerExecutingWork} looks an item up in the busy hash
  * (keyed by identity, chained through the workers); a newly assigned item already running on
@@ -722,44 +723,110 @@ final class WorkerPool extends PoolRunningPadAfter {
      * Starts a new worker (L). A virtual pool's workers are virtual threads (the thread factory
      * makes platform threads only), except a {@code relief} worker: a platform thread from the
      * factory that does not enter the idle list and leaves when the worklist is empty
-     * ({@link #relieve}).
+     * ({@link #relieve}). The lock stays held throughout; the manager creates its workers with
+     * the lock dropped instead ({@link #createWorkerUnlocked}).
      */
     private boolean createWorker(boolean relief) {
         if (closing) {
             return false;
         }
         int wid = workerIds.nextClearBit(0);
-        boolean virtualThread = virtual && !relief;
-        Worker w = new Worker(this, wid, virtualThread);
-        Thread t;
+        Worker w;
         try {
-            t = virtualThread ? Thread.ofVirtual().unstarted(w) : runtime.threadFactory().newThread(w);
-            if (t == null) {
-                creationFailed(new IllegalStateException("the thread factory returned null"));
-                return false;
-            }
-            t.setName(relief ? threadName(wid) + "-relief" : threadName(wid));
-            if (virtualThread) {
-                // a virtual thread's priority cannot change
-            } else if (highpri) {
-                t.setPriority(Thread.MAX_PRIORITY);
-            } else if (nice != 0) {
-                t.setPriority(PoolAttrs.threadPriority(nice));
-            }
-            w.thread = t;
-            // Unbound platform workers count in nr_running too (the pool's target); virtual and
-            // relief workers do not.
-            w.flags = Worker.PREP | (virtualThread ? Worker.VIRTUAL : 0) | (relief ? Worker.RELIEF : 0);
-            t.start();
+            w = newWorker(wid, relief);
+            w.thread.start();
         } catch (Throwable e) {
             creationFailed(e);
             return false;
         }
-        if (creationFailing) {
-            creationFailing = false;
-            runtime.workerCreationRecovered(this);
+        creationRecovered();
+        addWorker(w, relief);
+        return true;
+    }
+
+    /**
+     * {@code maybe_create_worker}'s creation with the pool lock dropped, as the kernel's manager
+     * drops {@code pool->lock} around {@code create_worker}: the thread factory and
+     * {@code Thread.start} (a system call, and user code) do not hold up the pool's producers and
+     * workers. Called by the manager with L held; returns with L held, having dropped it twice.
+     * The worker id is reserved first; the worker joins the pool's books and idle list before its
+     * thread starts (a kick meanwhile unparks a thread not yet started, which is lost but
+     * harmless: the new worker looks at the worklist before it parks), and
+     * {@link Worker#startPending} tells {@link #stopWorkers} to let the start finish before it
+     * hands the thread out to be joined.
+     */
+    private boolean createWorkerUnlocked() {
+        if (closing) {
+            return false;
         }
-        workerIds.set(wid);
+        int wid = workerIds.nextClearBit(0);
+        workerIds.set(wid); // reserved while the lock is dropped
+        Worker w = null;
+        Throwable failure = null;
+        lock.unlock();
+        try {
+            w = newWorker(wid, false);
+        } catch (Throwable e) {
+            failure = e;
+        } finally {
+            lockSpin();
+        }
+        if (failure != null || closing) {
+            workerIds.clear(wid);
+            if (failure != null) {
+                creationFailed(failure);
+            }
+            return false;
+        }
+        addWorker(w, false);
+        w.startPending = true;
+        lock.unlock();
+        try {
+            w.thread.start();
+        } catch (Throwable e) {
+            failure = e;
+        } finally {
+            w.startPending = false;
+            lockSpin();
+        }
+        if (failure != null) {
+            destroyWorker(w); // never ran: out of the books and the idle list again
+            creationFailed(failure);
+            return false;
+        }
+        creationRecovered();
+        return true;
+    }
+
+    /**
+     * A worker and its thread, not started (any lock state: touches no pool field). Whatever the
+     * thread factory does wrong is thrown.
+     */
+    private Worker newWorker(int wid, boolean relief) {
+        boolean virtualThread = virtual && !relief;
+        Worker w = new Worker(this, wid, virtualThread);
+        Thread t = virtualThread ? Thread.ofVirtual().unstarted(w) : runtime.threadFactory().newThread(w);
+        if (t == null) {
+            throw new IllegalStateException("the thread factory returned null");
+        }
+        t.setName(relief ? threadName(wid) + "-relief" : threadName(wid));
+        if (virtualThread) {
+            // a virtual thread's priority cannot change
+        } else if (highpri) {
+            t.setPriority(Thread.MAX_PRIORITY);
+        } else if (nice != 0) {
+            t.setPriority(PoolAttrs.threadPriority(nice));
+        }
+        w.thread = t;
+        // Unbound platform workers count in nr_running too (the pool's target); virtual and
+        // relief workers do not.
+        w.flags = Worker.PREP | (virtualThread ? Worker.VIRTUAL : 0) | (relief ? Worker.RELIEF : 0);
+        return w;
+    }
+
+    /** Enters a new worker in the pool's books, and a non-relief one on the idle list (L). */
+    private void addWorker(Worker w, boolean relief) {
+        workerIds.set(w.id);
         workers.add(w);
         workerArray = workers.toArray(new Worker[0]);
         nrWorkers++;
@@ -768,7 +835,13 @@ final class WorkerPool extends PoolRunningPadAfter {
         } else {
             enterIdle(w);
         }
-        return true;
+    }
+
+    private void creationRecovered() {
+        if (creationFailing) {
+            creationFailing = false;
+            runtime.workerCreationRecovered(this);
+        }
     }
 
     private void creationFailed(Throwable e) {
@@ -798,7 +871,7 @@ final class WorkerPool extends PoolRunningPadAfter {
         manager = w;
         try {
             while (needToCreateWorker() && !closing) {
-                if (createWorker()) {
+                if (createWorkerUnlocked()) {
                     break;
                 }
                 // Creation failed: maydays go out after MAYDAY_INITIAL_TIMEOUT; cool down, retry.
@@ -1749,6 +1822,7 @@ final class WorkerPool extends PoolRunningPadAfter {
     /** Closes the pool to new workers and tells every worker to exit. @return their threads */
     private List<Thread> stopWorkers() {
         List<Thread> threads = new ArrayList<>();
+        List<Worker> starting = null;
         lockPool();
         try {
             closing = true;
@@ -1756,10 +1830,23 @@ final class WorkerPool extends PoolRunningPadAfter {
             runtime.timers().cancel(idleTimer);
             for (Worker w : new ArrayList<>(workers)) {
                 threads.add(w.thread);
+                if (w.startPending) {
+                    starting = starting == null ? new ArrayList<>(1) : starting;
+                    starting.add(w);
+                }
                 destroyWorker(w);
             }
         } finally {
             lock.unlock();
+        }
+        if (starting != null) {
+            // The manager starts these without the lock (createWorkerUnlocked); a join before the
+            // start would return at once and the thread would run after this pool was closed.
+            for (Worker w : starting) {
+                while (w.startPending) {
+                    LockSupport.parkNanos(this, 10_000L);
+                }
+            }
         }
         return threads;
     }
