@@ -540,7 +540,7 @@ public final class RuntimeCore {
             Objects.requireNonNull(f, "flags contains null");
         }
         Names.check("workqueue", name, WorkqueueImpl.MAX_NAME);
-        WorkqueueImpl.checkMaxActive(name, maxActive);
+        WorkqueueChecks.maxActive(name, maxActive);
         if (flags.contains(WorkqueueFlag.PERCPU) && (ordered || flags.contains(WorkqueueFlag.UNBOUND))) {
             throw new IllegalArgumentException("workqueue '" + name + "': PERCPU (bound) cannot be combined with "
                     + (ordered ? "an ordered workqueue (always unbound)" : "UNBOUND"));
