@@ -23,12 +23,12 @@ record Routing(PoolWorkqueue[] byCpu, PoolWorkqueue[] pods, boolean lend) {
     static Routing unbound(WorkqueueImpl wq, io.jworkqueue.WorkqueueAttrs a, boolean highpri, boolean ordered,
                            int limit, boolean plugged) {
         RuntimeCore runtime = wq.runtime;
-        PoolAttrs[] keys = runtime.resolvePools(a, highpri, ordered);
+        PoolAttrs[] keys = runtime.unbound().resolve(a, highpri, ordered);
         java.util.Map<PoolAttrs, PoolWorkqueue> made = new java.util.LinkedHashMap<>();
         PoolWorkqueue[] byCpu = new PoolWorkqueue[keys.length];
         for (int cpu = 0; cpu < keys.length; cpu++) {
             byCpu[cpu] = made.computeIfAbsent(keys[cpu],
-                    k -> new PoolWorkqueue(runtime.getUnboundPool(k), wq, limit, wq.budget, plugged));
+                    k -> new PoolWorkqueue(runtime.unbound().get(k), wq, limit, wq.budget, plugged));
         }
         PoolWorkqueue[] pods = made.values().toArray(new PoolWorkqueue[0]);
         if (pods.length == 1) {

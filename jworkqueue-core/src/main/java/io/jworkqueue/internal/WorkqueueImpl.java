@@ -216,7 +216,7 @@ final class WorkqueueImpl implements Workqueue {
             budget.unregister(p); // a stale registration would keep every release off its fast path
             budget.releaseAll(p);
         }
-        runtime.putUnboundPool(p.pool);
+        runtime.unbound().put(p.pool);
         if (ordered && first != null && first != p) {
             first.poke(); // unplugs it if it is plugged (refresh)
         }
@@ -709,25 +709,11 @@ final class WorkqueueImpl implements Workqueue {
         }
     }
 
-    /** @return the flags as comma-separated names in declaration order, empty if none */
-    static String flagString(Set<WorkqueueFlag> flags) {
-        StringBuilder sb = new StringBuilder();
-        for (WorkqueueFlag f : WorkqueueFlag.values()) {
-            if (flags.contains(f)) {
-                if (sb.length() > 0) {
-                    sb.append(',');
-                }
-                sb.append(f.name());
-            }
-        }
-        return sb.toString();
-    }
-
     @Override
     public WorkqueueInfo info() {
         PoolWorkqueue[] all = pwqs;
         int[] pools = new int[all.length];
-        return PwqTotals.of(this, all, pools).info(name, flagString(flags), maxActive, unbound, ordered,
+        return PwqTotals.of(this, all, pools).info(name, Formats.flags(flags), maxActive, unbound, ordered,
                 rescuer == null ? "" : rescuer.thread.getName(), pools, unbound ? attrs().toString() : "");
     }
 
