@@ -15,10 +15,12 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * A workqueue, the kernel's {@code workqueue_struct}: flags, max_active, one {@link PoolWorkqueue}
- * per CPU (bound), per pod (unbound; max_active shared through an {@link ActiveBudget}) or a
- * single one (ordered), the pwqs replaced by {@code applyAttrs} until they drain, and the flush
- * machinery ({@link FlushColors}).
+ * A workqueue, the kernel's {@code workqueue_struct}: its flags and max_active, its linked
+ * {@link PoolWorkqueue}s (one per CPU if bound; one per pod if unbound, max_active shared through
+ * an {@link ActiveBudget}; a single one if ordered), their replacement by {@code applyAttrs}, and
+ * its drain and destroy. Its parts: the flush colours ({@link FlushColors}), which pwq a queue
+ * call goes to ({@link Routing}), the checks and their messages ({@link WorkqueueChecks}), the
+ * statistics ({@link PwqTotals}) and the timers a destroy cancels ({@link DroppedTimers}).
  */
 final class WorkqueueImpl implements Workqueue {
     /** {@code WQ_MAX_ACTIVE}. */
@@ -66,8 +68,8 @@ final class WorkqueueImpl implements Workqueue {
     private volatile io.jworkqueue.WorkqueueAttrs attrs;
     private volatile int nrDrainers;
     private volatile boolean destroyed;
-    /** Guarded by this: timers cancelled when the destroy began, told of it once destroyed. */
-    private List<DelayedWork> droppedTimers = List.of();
+    /** I: the timers a destroy cancels, told of it once destroyed. */
+    private final DroppedTimers droppedTimers = new DroppedTimers(this);
     /** Guarded by this: a destroy (or the runtime's shutdown) has begun. */
     private boolean stopping;
 
@@ -457,43 +459,14 @@ final class WorkqueueImpl implements Workqueue {
         }
         // Timers armed meanwhile by this workqueue's own items (chained work may arm during the
         // drain); none can be armed from now on.
-        List<DelayedWork> armed = cancelArmedTimers();
+        List<DelayedWork> armed = droppedTimers.cancelArmed();
         if (rescuer != null) {
             rescuer.stop();
         }
         releaseAllPwqs();
         runtime.unregister(this);
-        notifyDroppedTimers(armed);
+        droppedTimers.tell(armed);
         return true;
-    }
-
-    /** Cancels the armed timers that target this workqueue, releasing and reporting each. */
-    private List<DelayedWork> cancelArmedTimers() {
-        List<DelayedWork> armed = runtime.timers().cancelAll(dw -> Node.targetVolatile(dw) == this);
-        for (DelayedWork dw : armed) {
-            WorkOps.releasePending(dw);
-            LOG.log(System.Logger.Level.WARNING, "workqueue ''{0}'' destroyed with armed delayed work {1}; its timer was cancelled", name, dw);
-        }
-        return armed;
-    }
-
-    /**
-     * Tells the owners of the timers cancelled by this destroy (the first step's and {@code more})
-     * that they will not fire; called once the workqueue is destroyed, so that an owner told now
-     * sees {@link #isDestroyed()}.
-     */
-    private void notifyDroppedTimers(List<DelayedWork> more) {
-        List<DelayedWork> first;
-        synchronized (this) {
-            first = droppedTimers;
-            droppedTimers = List.of();
-        }
-        for (DelayedWork dw : first) {
-            WorkOps.timerDropped(dw);
-        }
-        for (DelayedWork dw : more) {
-            WorkOps.timerDropped(dw);
-        }
     }
 
     /**
@@ -515,10 +488,7 @@ final class WorkqueueImpl implements Workqueue {
             }
         }
         if (first) {
-            List<DelayedWork> armed = cancelArmedTimers();
-            synchronized (this) {
-                droppedTimers = armed;
-            }
+            droppedTimers.cancelAtBegin();
         }
         return true;
     }
@@ -577,13 +547,13 @@ final class WorkqueueImpl implements Workqueue {
                 p.lock.unlock();
             }
         }
-        List<DelayedWork> armed = cancelArmedTimers();
+        List<DelayedWork> armed = droppedTimers.cancelArmed();
         if (rescuer != null) {
             rescuer.thread.interrupt(); // it may run a stuck item; an idle one just wakes and exits
             rescuer.stop(joinNanos);
         }
         runtime.unregister(this);
-        notifyDroppedTimers(armed);
+        droppedTimers.tell(armed);
         return cancelled;
     }
 
