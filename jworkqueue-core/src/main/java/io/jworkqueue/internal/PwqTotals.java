@@ -14,26 +14,25 @@ final class PwqTotals {
 
     /** Adds the counters of {@code pwq} (its pool lock held). */
     void add(PoolWorkqueue pwq) {
-        started += pwq.started;
-        completed += pwq.completed;
-        cpuTime += pwq.cpuTime;
-        cpuIntensive += pwq.cpuIntensive;
-        cmWakeup += pwq.cmWakeup;
-        repatriated += pwq.repatriated;
-        mayday += pwq.mayday;
-        rescued += pwq.rescued;
+        add(pwq.started, pwq.completed, pwq.cpuTime, pwq.cpuIntensive, pwq.cmWakeup, pwq.repatriated,
+                pwq.mayday, pwq.rescued);
     }
 
     /** Adds the counters of {@code o} (its item counts are not kept: they are of the moment). */
     void add(PwqTotals o) {
-        started += o.started;
-        completed += o.completed;
-        cpuTime += o.cpuTime;
-        cpuIntensive += o.cpuIntensive;
-        cmWakeup += o.cmWakeup;
-        repatriated += o.repatriated;
-        mayday += o.mayday;
-        rescued += o.rescued;
+        add(o.started, o.completed, o.cpuTime, o.cpuIntensive, o.cmWakeup, o.repatriated, o.mayday, o.rescued);
+    }
+
+    private void add(long started, long completed, long cpuTime, long cpuIntensive, long cmWakeup,
+                     long repatriated, long mayday, long rescued) {
+        this.started += started;
+        this.completed += completed;
+        this.cpuTime += cpuTime;
+        this.cpuIntensive += cpuIntensive;
+        this.cmWakeup += cmWakeup;
+        this.repatriated += repatriated;
+        this.mayday += mayday;
+        this.rescued += rescued;
     }
 
     /**
