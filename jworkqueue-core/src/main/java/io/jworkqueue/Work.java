@@ -239,15 +239,7 @@ public class Work {
      */
     @Override
     public String toString() {
-        String f = description;
-        if (f == null) {
-            f = fn.getClass().getName();
-            int lambda = f.indexOf("$$Lambda");
-            if (lambda >= 0) {
-                f = f.substring(0, lambda + 8);
-            }
-            f = f.substring(f.lastIndexOf('.') + 1);
-        }
+        String f = io.jworkqueue.internal.Formats.function(this, false);
         return getClass().getSimpleName() + "@" + Integer.toHexString(System.identityHashCode(this))
                 + "[" + f + (isPending() ? ", pending" : "") + "]";
     }

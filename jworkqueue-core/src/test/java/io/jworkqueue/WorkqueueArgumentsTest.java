@@ -20,7 +20,7 @@ import org.junit.jupiter.api.function.Executable;
  * {@code IllegalArgumentException} naming the workqueue, the value and the allowed range, with
  * both ends of the range accepted; a call the workqueue's state forbids an
  * {@code IllegalStateException} naming the workqueue and the cause. The mutation profile runs
- * these against {@code WorkqueueImpl}'s checks.
+ * these against {@code WorkqueueImpl}'s checks ({@code WorkqueueChecks}).
  *
  * <h2>Surviving mutants (PIT, DEFAULTS; run of 2026-12-02)</h2>
  * Equivalent:

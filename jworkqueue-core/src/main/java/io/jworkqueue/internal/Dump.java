@@ -1,7 +1,6 @@
 package io.jworkqueue.internal;
 
 import io.jworkqueue.Work;
-import io.jworkqueue.WorkFunction;
 import java.util.List;
 
 /**
@@ -12,29 +11,11 @@ final class Dump {
     private Dump() {}
 
     /**
-     * An item's name for dumps and reports: its description if it has one
-     * ({@code Work.description()}), else its function's class, lambdas cut at {@code $$Lambda}.
+     * An item's name for dumps and reports ({@link Formats#function}, short); a flush barrier is
+     * the kernel's {@code wq_barrier_func}.
      */
     static String fnName(Work w) {
-        if (w instanceof Barrier) {
-            return "wq_barrier_func";
-        }
-        String d = w.description();
-        if (d != null) {
-            return d;
-        }
-        WorkFunction fn = Node.fn(w);
-        String n = fn.getClass().getName();
-        int lambda = n.indexOf("$$Lambda");
-        if (lambda >= 0) {
-            n = n.substring(0, lambda) + "$$Lambda";
-        }
-        int dot = n.lastIndexOf('.');
-        return dot >= 0 ? n.substring(dot + 1) : n;
-    }
-
-    static String poolAttrs(WorkerPool p) {
-        return "cpus=" + p.cpuList() + " flags=0x" + (p.isUnbound() ? "4" : "0") + " nice=" + p.nice;
+        return w instanceof Barrier ? "wq_barrier_func" : Formats.function(w, false);
     }
 
     /** {@code show_all_workqueues}. */
@@ -49,7 +30,7 @@ final class Dump {
                 sb.append("workqueue ").append(wq.name()).append(": flags=").append(wq.flags()).append('\n').append(body);
             }
         }
-        long now = System.nanoTime();
+        long now = rt.nanoTime();
         for (WorkerPool p : rt.allPools()) {
             p.lockPool();
             try {
@@ -57,7 +38,7 @@ final class Dump {
                 if (!busy) {
                     continue;
                 }
-                sb.append("pool ").append(p.id).append(": ").append(poolAttrs(p));
+                sb.append("pool ").append(p.id).append(": ").append(Formats.poolAttrs(p));
                 if (!p.worklist.isEmpty()) {
                     sb.append(" hung=").append(Math.max(0, p.stalledLocked(now)) / 1_000_000_000L).append('s');
                 }
@@ -130,7 +111,7 @@ final class Dump {
             if (inflight.length() == 0 && pending.length() == 0 && inactive.length() == 0) {
                 return;
             }
-            out.append("  pwq ").append(p.id).append(": ").append(poolAttrs(p))
+            out.append("  pwq ").append(p.id).append(": ").append(Formats.poolAttrs(p))
                .append(" active=").append(pwq.nrActive).append('/').append(pwq.limit).append('\n');
             if (inflight.length() > 0) {
                 out.append("    in-flight: ").append(inflight).append('\n');

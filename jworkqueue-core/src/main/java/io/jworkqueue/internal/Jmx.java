@@ -212,7 +212,7 @@ final class Jmx {
         }
 
         @Override public String getName() { return name; }
-        @Override public String getFlags() { return WorkqueueImpl.flagString(wq().flags()); }
+        @Override public String getFlags() { return Formats.flags(wq().flags()); }
         @Override public boolean isOrdered() { return wq().isOrdered(); }
         @Override public boolean isPerCpu() { return !wq().unbound; }
         @Override public int getMaxActive() { return wq().maxActive(); }

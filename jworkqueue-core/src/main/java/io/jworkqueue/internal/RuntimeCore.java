@@ -17,10 +17,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadFactory;
 import java.util.function.Consumer;
 import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 
 /**
- * The engine behind {@link WorkqueueRuntime}: the bound pools (two per CPU), the unbound pools,
- * the timer wheel, the registry of workqueues and the freezer.
+ * The engine behind {@link WorkqueueRuntime}: it owns the runtime's parts (the bound pools, two
+ * per CPU; the unbound pools, {@link UnboundPools}; the timer wheel; the {@link Watchdog}; the
+ * {@link Reports}; the clock) and keeps the registry of workqueues, the freezer and the close.
  */
 public final class RuntimeCore {
     private static final System.Logger LOG = System.getLogger("io.jworkqueue");
@@ -30,24 +32,18 @@ public final class RuntimeCore {
     private final int cpus; // I
     /** I: [cpu * 2 + highpri]. */
     private final WorkerPool[] bound;
-    /**
-     * The unbound pools, one per distinct resolved attributes ({@link PoolAttrs}: nice, pod,
-     * cpumask, strict, highpri), shared by every workqueue whose pods resolve to them and
-     * refcounted by their pwqs ({@code unbound_pool_hash}). Guarded by {@link #poolTable} itself,
-     * a leaf lock.
-     */
-    private final java.util.Map<PoolAttrs, WorkerPool> poolTable = new java.util.HashMap<>();
-    /** poolTable: the id of the next unbound pool (ids are not reused). */
-    private int nextPoolId;
-    /** The live unbound pools, by id (replaced under poolTable). */
-    private volatile WorkerPool[] unbound = new WorkerPool[0];
-    /** poolTable: threads of retired unbound pools that may still be exiting, for close to wait for. */
-    private final List<Thread> exiting = new ArrayList<>();
+    /** I: the unbound pools, shared by the workqueues whose pods resolve to them. */
+    private final UnboundPools unbound;
     private final TimerWheel timers; // I
     private final ConcurrencyMonitor monitor; // I
-    private final InternalTimer watchdogTimer = new InternalTimer(this::watchdogFired);
-    private final java.util.concurrent.atomic.AtomicBoolean watchdogArmed = new java.util.concurrent.atomic.AtomicBoolean();
-    private final java.util.concurrent.ConcurrentHashMap<String, Long> hogReports = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Watchdog watchdog; // I
+    private final Reports reports = new Reports(this); // I
+    /**
+     * The runtime's clock, {@code System::nanoTime} unless the config names another: the timer
+     * wheel, the watchdog, the dumps and the reports' rate limits read it. Tests may replace it
+     * ({@link #setClock}).
+     */
+    private volatile LongSupplier clock;
     private final IntSupplier locator; // I, may be null
     private final List<WorkqueueImpl> workqueues = new CopyOnWriteArrayList<>();
     private final Object stateLock = new Object();
@@ -55,10 +51,7 @@ public final class RuntimeCore {
     // watchdog_thresh, power_efficient): set from the config, written by WorkqueueRuntime's
     // setters and the MXBean, read through the accessors below.
     private volatile long cpuIntensiveThreshNanos;
-    private volatile long watchdogThreshNanos;
     private volatile boolean powerEfficient;
-    /** The kernel's {@code panic_on_stall}: told of every lockup report; null if none. */
-    private volatile Consumer<LockupReport> lockupHandler;
     private volatile boolean freezing;
     private volatile boolean closing;
     /** A {@link #shutdown(long)} drains every workqueue at once: items may still queue anywhere. */
@@ -72,20 +65,14 @@ public final class RuntimeCore {
      * {@code ChronoUnit.FOREVER} means "never". Read through the accessors below.
      */
     private final long idleTimeoutNanos, createCooldownNanos;
-    /** Failures caught by the runtime's own threads and calls into user callbacks other than work functions. */
-    private final java.util.concurrent.atomic.AtomicLong internalErrors = new java.util.concurrent.atomic.AtomicLong();
-    /** When each kind of internal error was last logged, for rate limiting. */
-    private final java.util.concurrent.ConcurrentHashMap<String, Long> errorReports = new java.util.concurrent.ConcurrentHashMap<>();
-    /** Whether a failing cpuLocator has been reported (it is reported once). */
-    private final java.util.concurrent.atomic.AtomicBoolean locatorReported = new java.util.concurrent.atomic.AtomicBoolean();
-
     public RuntimeCore(WorkqueueRuntime api, RuntimeConfig config) {
         this.api = api;
         this.config = config;
         this.cpus = config.cpus();
         this.locator = config.cpuLocator();
         this.cpuIntensiveThreshNanos = WorkOps.toNanos(config.cpuIntensiveThreshold());
-        this.watchdogThreshNanos = WorkOps.toNanos(config.watchdogThreshold());
+        this.clock = config.clock();
+        this.watchdog = new Watchdog(this, WorkOps.toNanos(config.watchdogThreshold()));
         this.powerEfficient = config.powerEfficient();
         this.idleTimeoutNanos = WorkOps.toNanos(config.idleWorkerTimeout());
         this.createCooldownNanos = WorkOps.toNanos(config.createCooldown());
@@ -94,8 +81,8 @@ public final class RuntimeCore {
             bound[cpu * 2] = new WorkerPool(this, cpu * 2, cpu, false);
             bound[cpu * 2 + 1] = new WorkerPool(this, cpu * 2 + 1, cpu, true);
         }
-        this.nextPoolId = cpus * 2;
-        this.timers = new TimerWheel(config.clock(), WorkOps::timerExpired, "jworkqueue-timer",
+        this.unbound = new UnboundPools(this, cpus * 2);
+        this.timers = new TimerWheel(this::nanoTime, WorkOps::timerExpired, "jworkqueue-timer",
                 t -> internalError("timer thread", t));
         this.monitor = new ConcurrencyMonitor(this);
         // Initialise the JFR guard now (it registers a recorder listener), not in the first queue call.
@@ -109,29 +96,55 @@ public final class RuntimeCore {
     long idleTimeoutNanos() { return idleTimeoutNanos; }
     long createCooldownNanos() { return createCooldownNanos; }
 
-    // ------------------------------------------------------------------ contained failures
+    // ------------------------------------------------------------------ clock
+
+    /** @return the runtime's clock now, in nanoseconds (an arbitrary origin, as {@code System.nanoTime}) */
+    long nanoTime() {
+        return clock.getAsLong();
+    }
 
     /**
-     * An internal thread (timer, concurrency monitor, rescuer, worker) caught {@code t} and goes
-     * on: counts it and logs it at ERROR, at most once a minute per {@code where}, since a
-     * failure that repeats would otherwise flood the log. Never throws.
+     * For tests: replaces the runtime's clock. The timer wheel reads it too, so the new clock
+     * must go on from the old one's current reading and never go back.
      */
+    void setClock(LongSupplier clock) {
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    // ------------------------------------------------------------------ contained failures (see Reports)
+
+    /** An internal thread caught {@code t} and goes on: see {@link Reports#internalError}. */
     void internalError(String where, Throwable t) {
-        internalErrors.incrementAndGet();
-        try {
-            if (!firstThisMinute(errorReports, where)) {
-                return;
-            }
-            LOG.log(System.Logger.Level.ERROR, "workqueue runtime '" + runtimeName() + "': " + where
-                    + " caught an unexpected exception and continues (further ones within a minute are only counted)", t);
-        } catch (Throwable ignored) {
-            // reporting must not take down the thread that survived the failure
-        }
+        reports.internalError(where, t);
     }
 
     /** @return how many failures the runtime contained: see {@link #internalError} and {@link #currentCpu} */
     public long internalErrors() {
-        return internalErrors.get();
+        return reports.internalErrors();
+    }
+
+    void reportCpuHog(WorkqueueImpl wq, Work work, long cpuNanos) {
+        reports.cpuHog(wq, work, cpuNanos);
+    }
+
+    void reportCarrierHog(WorkqueueImpl wq, Work work, long wallNanos, boolean pinned) {
+        reports.carrierHog(wq, work, wallNanos, pinned);
+    }
+
+    void reportRelief(WorkerPool pool, WorkqueueImpl wq, long waitedNanos, int relief) {
+        reports.relief(pool, wq, waitedNanos, relief);
+    }
+
+    void reportFailure(WorkqueueImpl wq, Work work, Throwable t) {
+        reports.failure(wq, work, t);
+    }
+
+    void workerCreationFailed(WorkerPool pool, Throwable t) {
+        reports.workerCreationFailed(pool, t);
+    }
+
+    void workerCreationRecovered(WorkerPool pool) {
+        reports.workerCreationRecovered(pool);
     }
 
     // ------------------------------------------------------------------ run-time knobs
@@ -140,7 +153,7 @@ public final class RuntimeCore {
     public long cpuIntensiveThresholdNanos() { return cpuIntensiveThreshNanos; }
 
     /** @return {@code watchdog_thresh} in nanoseconds, 0 = off (writable at run time) */
-    public long watchdogThresholdNanos() { return watchdogThreshNanos; }
+    public long watchdogThresholdNanos() { return watchdog.thresholdNanos(); }
 
     /** @return {@code workqueue.power_efficient}, for workqueues allocated from now on */
     public boolean powerEfficient() { return powerEfficient; }
@@ -155,17 +168,7 @@ public final class RuntimeCore {
      * the new period; turning it on arms it at once if some pool has items waiting.
      */
     public void setWatchdogThresholdNanos(long nanos) {
-        watchdogThreshNanos = nanos;
-        if (nanos > 0 && watchdogArmed.get()) {
-            timers.rearm(watchdogTimer, Math.max(1_000_000L, nanos / 4));
-        } else if (nanos > 0) {
-            for (WorkerPool p : allPools()) {
-                if (p.stalledNanos(System.nanoTime()) >= 0) {
-                    watchdogNeeded();
-                    break;
-                }
-            }
-        }
+        watchdog.setThresholdNanos(nanos);
     }
 
     /** Sets {@code workqueue.power_efficient}: affects workqueues allocated afterwards. */
@@ -175,150 +178,21 @@ public final class RuntimeCore {
 
     /** Sets the {@code panic_on_stall} handler (null: none). */
     public void setLockupHandler(Consumer<LockupReport> handler) {
-        lockupHandler = handler;
-    }
-
-    // ------------------------------------------------------------------ CPU hogs
-
-    /**
-     * Rate limit for log lines that could repeat: true if nothing was logged for {@code key} in
-     * the last minute (and records now as its time), false otherwise.
-     */
-    private static boolean firstThisMinute(java.util.concurrent.ConcurrentHashMap<String, Long> last, String key) {
-        long now = System.nanoTime();
-        Long prev = last.get(key);
-        if (prev != null && now - prev < 60_000_000_000L) {
-            return false;
-        }
-        last.put(key, now);
-        return true;
-    }
-
-    /**
-     * {@code wq_cpu_intensive_report}: logs a function detected as a CPU hog, at most once per
-     * function and minute, suggesting {@code UNBOUND} as the kernel does.
-     */
-    void reportCpuHog(WorkqueueImpl wq, Work work, long cpuNanos) {
-        if (io.jworkqueue.internal.jfr.Jfr.on()) {
-            io.jworkqueue.internal.jfr.Jfr.cpuHog(wq.name(), work, cpuNanos / 1_000_000);
-        }
-        String fn = Dump.fnName(work);
-        if (!firstThisMinute(hogReports, fn)) {
-            return;
-        }
-        LOG.log(System.Logger.Level.INFO, "workqueue ''{0}'': {1} hogged CPU for >{2} ms, consider switching to WQ_UNBOUND",
-                wq.name(), fn, cpuNanos / 1_000_000);
-    }
-
-    /**
-     * A virtual worker of the virtual-thread mode held its carrier past {@code cpu_intensive_thresh}
-     * while items waited (see {@code WorkerPool.sampleVirtual}): reported like a CPU hog (the JFR
-     * event, and a log line at most once per function and minute), its time being wall time.
-     *
-     * @param pinned whether its carrier was parked (blocked while pinned) rather than runnable
-     *     (CPU-bound, or blocked in native code or the VM)
-     */
-    void reportCarrierHog(WorkqueueImpl wq, Work work, long wallNanos, boolean pinned) {
-        if (io.jworkqueue.internal.jfr.Jfr.on()) {
-            io.jworkqueue.internal.jfr.Jfr.cpuHog(wq.name(), work, wallNanos / 1_000_000);
-        }
-        String fn = Dump.fnName(work);
-        if (!firstThisMinute(hogReports, fn)) {
-            return;
-        }
-        LOG.log(System.Logger.Level.INFO, "workqueue ''{0}'': {1} held the carrier of its virtual worker for >{2} ms ({3})"
-                + ": other virtual threads cannot use it meanwhile", wq.name(), fn, wallNanos / 1_000_000,
-                pinned ? "blocked while pinned: native frame, class initialiser, or synchronized before JDK 24"
-                        : "CPU-bound, or blocked in native code or the VM");
-    }
-
-    /**
-     * A virtual pool's items waited {@code waitedNanos} without one starting, and a platform
-     * relief worker was started for them: logged at most once per pool and minute.
-     */
-    void reportRelief(WorkerPool pool, WorkqueueImpl wq, long waitedNanos, int relief) {
-        if (!firstThisMinute(hogReports, "relief " + pool.id)) {
-            return;
-        }
-        LOG.log(System.Logger.Level.INFO, "{0}: items{1} waited {2} ms while its virtual workers could not get a carrier;"
-                + " running them on platform relief worker(s) ({3} now)", pool, wq != null ? " of workqueue '" + wq.name() + "'" : "",
-                waitedNanos / 1_000_000, relief);
+        watchdog.setLockupHandler(handler);
     }
 
     // ------------------------------------------------------------------ watchdog
 
     /** A pool's worklist became non-empty: make sure the watchdog timer runs (cheap when it does). */
     void watchdogNeeded() {
-        long thresh = watchdogThreshNanos;
-        if (thresh > 0 && !watchdogArmed.get() && watchdogArmed.compareAndSet(false, true)) {
-            timers.rearm(watchdogTimer, Math.max(1_000_000L, thresh / 4));
-        }
+        watchdog.needed();
     }
 
-    /**
-     * {@code wq_watchdog_timer_fn}: reports every pool whose worklist has waited longer than the
-     * threshold without an item starting, with a dump of busy workqueues and the stacks of that
-     * pool's workers. Re-arms only while some pool has waiting items. Timer thread.
-     */
-    private void watchdogFired() {
-        long thresh = watchdogThreshNanos;
-        if (thresh <= 0) {
-            watchdogArmed.set(false); // turned off at run time; turning it on re-arms
-            return;
-        }
-        long now = System.nanoTime();
-        boolean waiting = false;
-        for (WorkerPool p : allPools()) {
-            long stalled = p.stalledNanos(now);
-            if (stalled >= 0) {
-                waiting = true;
-            }
-            if (stalled > thresh) {
-                reportLockup(p, stalled);
-                p.touchWatchdog(now);
-            }
-        }
-        if (!waiting) {
-            watchdogArmed.set(false);
-            // A worklist that filled after the scan saw the flag still set and did not arm: look again.
-            for (WorkerPool p : allPools()) {
-                if (p.stalledNanos(System.nanoTime()) >= 0) {
-                    watchdogNeeded();
-                    return;
-                }
-            }
-            return;
-        }
-        timers.rearm(watchdogTimer, Math.max(1_000_000L, thresh / 4));
-    }
-
-    private void reportLockup(WorkerPool p, long stalledNanos) {
-        StringBuilder sb = new StringBuilder();
-        sb.append("workqueue lockup - pool ").append(Dump.poolAttrs(p))
-          .append(" stuck for ").append(stalledNanos / 1_000_000_000L).append("s!\n");
-        sb.append(Dump.busy(this));
-        sb.append(Dump.stacks(p));
-        lockups.incrementAndGet();
-        if (io.jworkqueue.internal.jfr.Jfr.on()) {
-            io.jworkqueue.internal.jfr.Jfr.lockup(p.id, Dump.poolAttrs(p), stalledNanos / 1_000_000);
-        }
-        String text = sb.toString();
-        LOG.log(System.Logger.Level.ERROR, text);
-        Consumer<LockupReport> h = lockupHandler;
-        if (h != null) {
-            try {
-                h.accept(new LockupReport(runtimeName(), p.id, Dump.poolAttrs(p), Duration.ofNanos(stalledNanos), text));
-            } catch (Throwable t) {
-                LOG.log(System.Logger.Level.ERROR, "workqueue runtime '" + runtimeName() + "': the lockup handler threw", t);
-            }
-        }
-    }
-
-    private final java.util.concurrent.atomic.AtomicLong lockups = new java.util.concurrent.atomic.AtomicLong();
+    Watchdog watchdog() { return watchdog; }
 
     /** @return how many lockups the watchdog has reported */
     public long lockupsReported() {
-        return lockups.get();
+        return watchdog.lockupsReported();
     }
 
     /**
@@ -352,7 +226,7 @@ public final class RuntimeCore {
 
     /** @return a snapshot of every pool, by id */
     public List<io.jworkqueue.PoolInfo> poolInfos() {
-        long now = System.nanoTime();
+        long now = nanoTime();
         List<io.jworkqueue.PoolInfo> l = new ArrayList<>();
         for (WorkerPool p : allPools()) {
             l.add(p.info(now));
@@ -361,7 +235,7 @@ public final class RuntimeCore {
     }
 
     List<WorkerPool> allPools() {
-        WorkerPool[] ub = unbound;
+        WorkerPool[] ub = unbound.live();
         List<WorkerPool> l = new ArrayList<>(bound.length + ub.length);
         for (WorkerPool p : bound) {
             l.add(p);
@@ -379,84 +253,14 @@ public final class RuntimeCore {
 
     /** @return the live unbound pools, by id */
     WorkerPool[] unboundPools() {
-        return unbound;
+        return unbound.live();
     }
 
     // ------------------------------------------------------------------ unbound pools
 
-    /**
-     * {@code wq_calc_pod_cpumask} for every CPU: the resolved pool attributes of the pod that
-     * serves it. The pods are the topology's for the scope ({@link io.jworkqueue.AffinityScope#DEFAULT}:
-     * the runtime's default), each intersected with the workqueue's cpumask; a pod left empty
-     * falls back to the whole cpumask, as in the kernel. An ordered workqueue has one pool over
-     * its cpumask (the kernel's {@code dfl_pwq}). CPUs of one pod share one (equal) key.
-     */
-    PoolAttrs[] resolvePools(io.jworkqueue.WorkqueueAttrs a, boolean highpri, boolean ordered) {
-        BitSet mask = a.cpus();
-        if (mask.isEmpty()) {
-            mask.set(0, cpus);
-        }
-        int nice = highpri ? io.jworkqueue.WorkqueueAttrs.MIN_NICE : a.nice();
-        PoolAttrs[] out = new PoolAttrs[cpus];
-        if (ordered) {
-            java.util.Arrays.fill(out, new PoolAttrs(nice, highpri, mask, mask, a.affinityStrict()));
-            return out;
-        }
-        io.jworkqueue.AffinityScope scope = a.affinityScope() == io.jworkqueue.AffinityScope.DEFAULT
-                ? config.defaultScope() : a.affinityScope();
-        List<BitSet> pods = config.topology().pods(scope);
-        int[] podOf = config.topology().podOfCpu(scope);
-        PoolAttrs[] perPod = new PoolAttrs[pods.size()];
-        for (int cpu = 0; cpu < cpus; cpu++) {
-            int p = podOf[cpu];
-            if (perPod[p] == null) {
-                BitSet pod = (BitSet) pods.get(p).clone();
-                pod.and(mask);
-                perPod[p] = new PoolAttrs(nice, highpri, pod.isEmpty() ? mask : pod, mask, a.affinityStrict());
-            }
-            out[cpu] = perPod[p];
-        }
-        return out;
-    }
-
-    /** {@code get_unbound_pool}: the pool for {@code attrs}, made if none exists; the caller holds a reference. */
-    WorkerPool getUnboundPool(PoolAttrs attrs) {
-        synchronized (poolTable) {
-            WorkerPool p = poolTable.get(attrs);
-            if (p == null) {
-                p = WorkerPool.unbound(this, nextPoolId++, attrs);
-                poolTable.put(attrs, p);
-                publishUnbound();
-            }
-            p.refs++;
-            return p;
-        }
-    }
-
-    /**
-     * {@code put_unbound_pool}: drops a reference; the last one retires the pool at once (its
-     * idle workers exit now, a busy one when its item returns; see DESIGN.md, Unbound pools).
-     * Only the pool's own lock may be held by the caller.
-     */
-    void putUnboundPool(WorkerPool pool) {
-        synchronized (poolTable) {
-            if (--pool.refs > 0) {
-                return;
-            }
-            poolTable.remove(pool.attrs);
-            publishUnbound();
-        }
-        List<Thread> threads = pool.retire();
-        synchronized (poolTable) {
-            exiting.removeIf(t -> !t.isAlive());
-            exiting.addAll(threads);
-        }
-    }
-
-    private void publishUnbound() { // poolTable held
-        WorkerPool[] a = poolTable.values().toArray(new WorkerPool[0]);
-        java.util.Arrays.sort(a, java.util.Comparator.comparingInt(p -> p.id));
-        unbound = a;
+    /** @return the unbound pools */
+    UnboundPools unbound() {
+        return unbound;
     }
 
     List<WorkqueueImpl> workqueueImpls() {
@@ -512,23 +316,11 @@ public final class RuntimeCore {
             try {
                 return Math.floorMod(locator.getAsInt(), cpus);
             } catch (Throwable t) {
-                locatorFailed(t);
+                reports.locatorFailed(t);
             }
         }
         long h = Thread.currentThread().threadId() * 0x9E3779B97F4A7C15L;
         return (int) Math.floorMod(h >>> 32, (long) cpus);
-    }
-
-    private void locatorFailed(Throwable t) {
-        internalErrors.incrementAndGet();
-        if (!locatorReported.get() && locatorReported.compareAndSet(false, true)) {
-            try {
-                LOG.log(System.Logger.Level.WARNING, "workqueue runtime '" + runtimeName() + "': the cpuLocator threw;"
-                        + " using the default per-thread CPU instead (reported once, counted in internalErrors)", t);
-            } catch (Throwable ignored) {
-                // the queue call that got here must not fail
-            }
-        }
     }
 
     // ------------------------------------------------------------------ workqueues
@@ -540,7 +332,7 @@ public final class RuntimeCore {
             Objects.requireNonNull(f, "flags contains null");
         }
         Names.check("workqueue", name, WorkqueueImpl.MAX_NAME);
-        WorkqueueImpl.checkMaxActive(name, maxActive);
+        WorkqueueChecks.maxActive(name, maxActive);
         if (flags.contains(WorkqueueFlag.PERCPU) && (ordered || flags.contains(WorkqueueFlag.UNBOUND))) {
             throw new IllegalArgumentException("workqueue '" + name + "': PERCPU (bound) cannot be combined with "
                     + (ordered ? "an ordered workqueue (always unbound)" : "UNBOUND"));
@@ -611,24 +403,6 @@ public final class RuntimeCore {
         }
     }
 
-    // ------------------------------------------------------------------ failures
-
-    void reportFailure(WorkqueueImpl wq, Work work, Throwable t) {
-        try {
-            config.exceptionHandler().uncaughtException(wq, work, t);
-        } catch (Throwable h) {
-            LOG.log(System.Logger.Level.ERROR, "workqueue exception handler threw while reporting a failure of " + work, h);
-        }
-    }
-
-    void workerCreationFailed(WorkerPool pool, Throwable t) {
-        LOG.log(System.Logger.Level.WARNING, pool + ": cannot create a worker thread (retrying; rescuers called): " + t);
-    }
-
-    void workerCreationRecovered(WorkerPool pool) {
-        LOG.log(System.Logger.Level.INFO, pool + ": worker threads can be created again");
-    }
-
     // ------------------------------------------------------------------ close
 
     /**
@@ -655,6 +429,7 @@ public final class RuntimeCore {
      * @return true if everything finished in time (the runtime closed as by {@link #close()})
      */
     public boolean shutdown(long timeoutNanos) {
+        // The deadline of real waits (flushes, joins): real time, not the runtime's clock.
         return stop(System.nanoTime(), Math.max(0, timeoutNanos));
     }
 
@@ -704,11 +479,7 @@ public final class RuntimeCore {
             for (WorkerPool p : allPools()) {
                 alive.addAll(p.shutdown(grace < 0 ? -1 : Math.max(0, grace - (System.nanoTime() - graceStart))));
             }
-            List<Thread> retired;
-            synchronized (poolTable) {
-                retired = new ArrayList<>(exiting);
-                exiting.clear();
-            }
+            List<Thread> retired = unbound.takeExiting();
             for (Thread t : retired) { // workers of retired unbound pools: idle ones exit at once
                 if (grace < 0) {
                     Waits.joinUninterruptibly(t);
@@ -805,7 +576,7 @@ public final class RuntimeCore {
         for (WorkerPool p : bound) {
             n += p.workerCount();
         }
-        for (WorkerPool p : unbound) {
+        for (WorkerPool p : unbound.live()) {
             n += p.workerCount();
         }
         return n;

@@ -13,30 +13,14 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * A workqueue, the kernel's {@code workqueue_struct}: flags, max_active, one {@link PoolWorkqueue}
- * per CPU (bound), per pod (unbound; max_active shared through an {@link ActiveBudget}) or a
- * single one (ordered), the pwqs replaced by {@code applyAttrs} until they drain, and the flush
- * machinery.
- *
- * <h2>Flush colours</h2>
- * Every queued item is tagged with its pwq's current <em>work colour</em> (16 colours) and
- * counted in {@code pwq.nrInFlight[colour]} until it finishes or is cancelled. A flusher, under
- * {@link #flushMutex}, takes the current colour as its own and moves every pwq to the next
- * colour, so nothing queued afterwards carries its colour. It then waits until the oldest
- * colour still in flight ({@link #flushColor}) has moved past its own; the flush colour only
- * advances over colours whose count is zero on every pwq. Items queued after a flush started
- * never hold it, so a busy workqueue cannot livelock a flusher, and any number of flushers
- * share the colours. With all 15 spare colours in use a new flusher waits for one to free up
- * (the kernel's overflow list).
- *
- * <p>Completion is signalled cheaply: when a count drops to zero while flushers exist, the pwq
- * bumps {@link #flushEvents} and signals {@link #flushWait}, a leaf lock never held while
- * taking another.
+ * A workqueue, the kernel's {@code workqueue_struct}: its flags and max_active, its linked
+ * {@link PoolWorkqueue}s (one per CPU if bound; one per pod if unbound, max_active shared through
+ * an {@link ActiveBudget}; a single one if ordered), their replacement by {@code applyAttrs}, and
+ * its drain and destroy. Its parts: the flush colours ({@link FlushColors}), which pwq a queue
+ * call goes to ({@link Routing}), the checks and their messages ({@link WorkqueueChecks}), the
+ * statistics ({@link PwqTotals}) and the timers a destroy cancels ({@link DroppedTimers}).
  */
 final class WorkqueueImpl implements Workqueue {
     /** {@code WQ_MAX_ACTIVE}. */
@@ -71,8 +55,8 @@ final class WorkqueueImpl implements Workqueue {
     private final boolean highpri;
     /** Guards the replacement of {@link #pwqs} and {@link #releasedStats}; a leaf lock. */
     private final Object pwqsLock = new Object();
-    /** pwqsLock: the statistics of released pwqs (started, completed, cpu, intensive, cmw, repatriated, mayday, rescued). */
-    private final long[] releasedStats = new long[8];
+    /** pwqsLock: the statistics of released pwqs. */
+    private final PwqTotals releasedStats = new PwqTotals();
     /** I: the rescuer of a MEM_RECLAIM workqueue, else null. */
     final Rescuer rescuer;
 
@@ -84,19 +68,13 @@ final class WorkqueueImpl implements Workqueue {
     private volatile io.jworkqueue.WorkqueueAttrs attrs;
     private volatile int nrDrainers;
     private volatile boolean destroyed;
-    /** Guarded by this: timers cancelled when the destroy began, told of it once destroyed. */
-    private List<DelayedWork> droppedTimers = List.of();
+    /** I: the timers a destroy cancels, told of it once destroyed. */
+    private final DroppedTimers droppedTimers = new DroppedTimers(this);
     /** Guarded by this: a destroy (or the runtime's shutdown) has begun. */
     private boolean stopping;
 
-    // Flush state (F: flushMutex).
-    private final ReentrantLock flushMutex = new ReentrantLock();
-    private int workColor; // F, and copied into each pwq under its pool lock
-    private int flushColor; // F
-    private volatile int nrFlushers;
-    private final AtomicLong flushEvents = new AtomicLong();
-    private final ReentrantLock flushWait = new ReentrantLock();
-    private final Condition flushProgress = flushWait.newCondition();
+    /** I: the flush colours (F: their mutex). */
+    private final FlushColors flushColors = new FlushColors(this);
 
     WorkqueueImpl(RuntimeCore runtime, String name, Set<WorkqueueFlag> flags, int maxActive,
                   boolean ordered, boolean system) {
@@ -121,11 +99,11 @@ final class WorkqueueImpl implements Workqueue {
         if (unbound) {
             this.budget = ordered ? null : new ActiveBudget(this, this.maxActive);
             this.attrs = io.jworkqueue.WorkqueueAttrs.defaults();
-            Routing r = buildUnbound(attrs, false);
-            if (r.pods.length == 1) {
-                r.pods[0].skipBudget(); // the only pwq: its limit is exact (ActiveBudget, "One pwq")
+            Routing r = Routing.unbound(this, attrs, highpri, ordered, frozenNow() ? 0 : this.maxActive, false);
+            if (r.pods().length == 1) {
+                r.pods()[0].skipBudget(); // the only pwq: its limit is exact (ActiveBudget, "One pwq")
             }
-            this.pwqs = r.pods;
+            this.pwqs = r.pods();
             this.routing = r;
         } else {
             this.budget = null;
@@ -134,7 +112,7 @@ final class WorkqueueImpl implements Workqueue {
                 perCpu[cpu] = new PoolWorkqueue(runtime.boundPool(cpu, highpri), this, limit);
             }
             this.pwqs = perCpu;
-            this.routing = new Routing(perCpu, perCpu, false);
+            this.routing = Routing.perCpu(perCpu);
         }
         // Created now, before any memory pressure, so it exists when it is needed.
         this.rescuer = f.contains(WorkqueueFlag.MEM_RECLAIM) ? new Rescuer(this) : null;
@@ -160,7 +138,7 @@ final class WorkqueueImpl implements Workqueue {
     public io.jworkqueue.WorkqueueAttrs attrs() {
         io.jworkqueue.WorkqueueAttrs a = attrs;
         if (a == null) {
-            throw new IllegalStateException("workqueue '" + name + "' is bound (per-CPU); only unbound workqueues have attributes");
+            throw WorkqueueChecks.state(name, "is bound (per-CPU); only unbound workqueues have attributes");
         }
         return a;
     }
@@ -169,73 +147,42 @@ final class WorkqueueImpl implements Workqueue {
     public void applyAttrs(io.jworkqueue.WorkqueueAttrs newAttrs) {
         Objects.requireNonNull(newAttrs, "attrs");
         if (!unbound) {
-            throw new IllegalStateException("workqueue '" + name + "' is bound (per-CPU); apply_workqueue_attrs needs an unbound workqueue");
+            throw WorkqueueChecks.state(name, "is bound (per-CPU); apply_workqueue_attrs needs an unbound workqueue");
         }
-        java.util.BitSet cpus = newAttrs.cpus();
-        if (cpus.length() > runtime.cpus()) {
-            throw new IllegalArgumentException("workqueue '" + name + "': attrs name CPU " + (cpus.length() - 1)
-                    + "; the runtime has CPUs [0, " + (runtime.cpus() - 1) + "]");
-        }
+        WorkqueueChecks.attrsCpus(this, newAttrs.cpus());
         if (destroyed) {
-            throw new IllegalStateException("workqueue '" + name + "' is destroyed; cannot apply attributes");
+            throw WorkqueueChecks.state(name, "is destroyed; cannot apply attributes");
         }
         synchronized (this) { // serialised with setMaxActive and the freezer (adjustLimits)
-            flushMutex.lock(); // new pwqs take the current flush colour; no flusher moves it meanwhile
+            flushColors.lock(); // new pwqs take the current flush colour; no flusher moves it meanwhile
             try {
                 if (destroyed || stopping) {
-                    throw new IllegalStateException("workqueue '" + name + "' is "
+                    throw WorkqueueChecks.state(name, "is "
                             + (destroyed ? "destroyed" : "being destroyed") + "; cannot apply attributes");
                 }
                 Routing old = routing;
                 // An ordered workqueue's new pwq is plugged until the ones before it drained.
-                Routing r = buildUnbound(newAttrs, ordered);
-                for (PoolWorkqueue p : r.pods) {
-                    p.workColor = workColor; // not visible to anyone yet
+                Routing r = Routing.unbound(this, newAttrs, highpri, ordered, frozenNow() ? 0 : maxActive, ordered);
+                for (PoolWorkqueue p : r.pods()) {
+                    p.workColor = flushColors.workColorLocked(); // not visible to anyone yet
                 }
                 if (budget != null) {
                     shareBudget(); // before the new pwqs are linked (ActiveBudget, "One pwq")
                 }
                 synchronized (pwqsLock) {
-                    PoolWorkqueue[] all = java.util.Arrays.copyOf(pwqs, pwqs.length + r.pods.length);
-                    System.arraycopy(r.pods, 0, all, pwqs.length, r.pods.length);
+                    PoolWorkqueue[] all = java.util.Arrays.copyOf(pwqs, pwqs.length + r.pods().length);
+                    System.arraycopy(r.pods(), 0, all, pwqs.length, r.pods().length);
                     pwqs = all;
                 }
                 routing = r; // new items go to the new pwqs from now on
                 attrs = newAttrs;
-                for (PoolWorkqueue p : old.pods) {
+                for (PoolWorkqueue p : old.pods()) {
                     retirePwq(p);
                 }
             } finally {
-                flushMutex.unlock();
+                flushColors.unlock();
             }
         }
-    }
-
-    /**
-     * Which pwqs serve which CPUs: {@code byCpu} has one entry per runtime CPU, or a single one
-     * when one pwq serves them all; {@code pods} holds each distinct pwq once; {@code lend}: a
-     * busy pod's queue calls may go to an idle neighbour (more than one pod, not strict).
-     */
-    private record Routing(PoolWorkqueue[] byCpu, PoolWorkqueue[] pods, boolean lend) {}
-
-    /**
-     * {@code apply_wqattrs_prepare}: the pwqs of an unbound workqueue for {@code a}, one per pod
-     * (pools shared through the runtime's table), not yet linked.
-     */
-    private Routing buildUnbound(io.jworkqueue.WorkqueueAttrs a, boolean plugged) {
-        PoolAttrs[] keys = runtime.resolvePools(a, highpri, ordered);
-        int limit = frozenNow() ? 0 : maxActive;
-        java.util.Map<PoolAttrs, PoolWorkqueue> made = new java.util.LinkedHashMap<>();
-        PoolWorkqueue[] byCpu = new PoolWorkqueue[keys.length];
-        for (int cpu = 0; cpu < keys.length; cpu++) {
-            byCpu[cpu] = made.computeIfAbsent(keys[cpu],
-                    k -> new PoolWorkqueue(runtime.getUnboundPool(k), this, limit, budget, plugged));
-        }
-        PoolWorkqueue[] pods = made.values().toArray(new PoolWorkqueue[0]);
-        if (pods.length == 1) {
-            byCpu = pods;
-        }
-        return new Routing(byCpu, pods, !ordered && !a.affinityStrict() && pods.length > 1);
     }
 
     /**
@@ -285,22 +232,14 @@ final class WorkqueueImpl implements Workqueue {
             if (j == rest.length) {
                 pwqs = rest;
             }
-            long[] st = releasedStats;
-            st[0] += p.started;
-            st[1] += p.completed;
-            st[2] += p.cpuTime;
-            st[3] += p.cpuIntensive;
-            st[4] += p.cmWakeup;
-            st[5] += p.repatriated;
-            st[6] += p.mayday;
-            st[7] += p.rescued;
+            releasedStats.add(p);
             first = pwqs.length > 0 ? pwqs[0] : null;
         }
         if (budget != null) {
             budget.unregister(p); // a stale registration would keep every release off its fast path
             budget.releaseAll(p);
         }
-        runtime.putUnboundPool(p.pool);
+        runtime.unbound().put(p.pool);
         if (ordered && first != null && first != p) {
             first.poke(); // unplugs it if it is plugged (refresh)
         }
@@ -336,7 +275,7 @@ final class WorkqueueImpl implements Workqueue {
 
     /** Whether a flush of this workqueue is waiting (a volatile read; the worker asks per item). */
     boolean hasFlushers() {
-        return nrFlushers > 0;
+        return flushColors.hasFlushers();
     }
 
     boolean isDraining() {
@@ -349,25 +288,6 @@ final class WorkqueueImpl implements Workqueue {
                 + (destroyed ? ", destroyed" : "") + "]";
     }
 
-    // ------------------------------------------------------------------ argument checks
-
-    int checkCpu(int cpu) {
-        int n = runtime.cpus();
-        if (cpu < 0 || cpu >= n) {
-            throw new IllegalArgumentException("workqueue '" + name + "': cpu " + cpu
-                    + " is out of range [0, " + (n - 1) + "]");
-        }
-        return cpu;
-    }
-
-    static int checkMaxActive(String wq, int maxActive) {
-        if (maxActive < 0 || maxActive > MAX_ACTIVE) {
-            throw new IllegalArgumentException("workqueue '" + wq + "': maxActive " + maxActive
-                    + " is out of range [0, " + MAX_ACTIVE + "] (0 = default " + DFL_ACTIVE + ")");
-        }
-        return maxActive;
-    }
-
     // ------------------------------------------------------------------ queueing
 
     @Override
@@ -378,7 +298,7 @@ final class WorkqueueImpl implements Workqueue {
 
     @Override
     public boolean queueOn(int cpu, Work w) {
-        checkCpu(cpu);
+        WorkqueueChecks.cpu(this, cpu);
         Objects.requireNonNull(w, "work");
         return WorkOps.queueWorkOn(this, cpu, w);
     }
@@ -392,7 +312,7 @@ final class WorkqueueImpl implements Workqueue {
 
     @Override
     public boolean queueDelayedOn(int cpu, DelayedWork w, Duration delay) {
-        checkCpu(cpu);
+        WorkqueueChecks.cpu(this, cpu);
         Objects.requireNonNull(w, "work");
         Objects.requireNonNull(delay, "delay");
         return WorkOps.queueDelayedWorkOn(this, cpu, w, delay);
@@ -407,7 +327,7 @@ final class WorkqueueImpl implements Workqueue {
 
     @Override
     public boolean modDelayedOn(int cpu, DelayedWork w, Duration delay) {
-        checkCpu(cpu);
+        WorkqueueChecks.cpu(this, cpu);
         Objects.requireNonNull(w, "work");
         Objects.requireNonNull(delay, "delay");
         return WorkOps.modDelayedWorkOn(this, cpu, w, delay);
@@ -416,7 +336,7 @@ final class WorkqueueImpl implements Workqueue {
     /** Fails a queue attempt if this workqueue no longer accepts {@code w}; see {@code __queue_work}. */
     void checkAccepts(Work w, boolean fromTimer) {
         if (refuses(fromTimer)) {
-            throw refusal(w);
+            throw WorkqueueChecks.refusal(name, destroyed, w);
         }
     }
 
@@ -427,91 +347,30 @@ final class WorkqueueImpl implements Workqueue {
     void checkAcceptsOwned(Work w, boolean fromTimer) {
         if (refuses(fromTimer)) {
             WorkOps.releasePending(w);
-            throw refusal(w);
+            throw WorkqueueChecks.refusal(name, destroyed, w);
         }
     }
 
     private boolean refuses(boolean fromTimer) {
-        return destroyed || (!fromTimer && nrDrainers > 0 && !isChainedFromCurrent()
+        return destroyed || (!fromTimer && nrDrainers > 0 && !WorkqueueChecks.isChainedFromCurrent(this)
                 && !runtime.acceptsDuringShutdown());
     }
 
-    private IllegalStateException refusal(Work w) {
-        if (destroyed) {
-            return new IllegalStateException("workqueue '" + name + "' is destroyed; cannot queue " + w);
-        }
-        return new IllegalStateException("workqueue '" + name + "' is draining; only its own items may queue to it, not " + w);
-    }
-
-    /** {@code is_chained_work}: the calling thread runs an item of this workqueue. */
-    private boolean isChainedFromCurrent() {
-        Worker w = Worker.current();
-        return w != null && w.currentPwq != null && w.currentPwq.wq == this;
-    }
-
-    /** The pwq serving {@code cpu} (-1: the current CPU); for an unbound workqueue, that CPU's pod's. */
+    /** The pwq serving {@code cpu} (-1: the current CPU): see {@link Routing#pwqFor}. */
     PoolWorkqueue pwqFor(int cpu) {
-        PoolWorkqueue[] byCpu = routing.byCpu;
-        if (byCpu.length == 1) {
-            return byCpu[0];
-        }
-        return byCpu[cpu >= 0 ? cpu : runtime.currentCpu()];
+        return routing.pwqFor(cpu, runtime);
     }
 
-    /**
-     * The pwq a queue call for {@code cpu} (-1: the current CPU) links to: {@link #pwqFor}, or,
-     * for an unbound workqueue whose pods are not strict, a neighbour pod's pwq when that CPU's
-     * pod is busy (its worklist waits and it cannot start another item) and the neighbour could
-     * start the item at once. The look at the pools is a racy read without their locks: a hint.
-     */
+    /** The pwq a queue call for {@code cpu} (-1: the current CPU) links to: see {@link Routing#pwqForQueue}. */
     PoolWorkqueue pwqForQueue(int cpu) {
-        Routing r = routing;
-        PoolWorkqueue[] byCpu = r.byCpu;
-        if (byCpu.length == 1) {
-            return byCpu[0];
-        }
-        PoolWorkqueue p = byCpu[cpu >= 0 ? cpu : runtime.currentCpu()];
-        return r.lend ? lend(p, r.pods) : p;
-    }
-
-    private static PoolWorkqueue lend(PoolWorkqueue p, PoolWorkqueue[] pods) {
-        WorkerPool home = p.pool;
-        if (!home.hasWaiting() || (home.nrIdle > 0 && home.nrRunning < home.target)) {
-            return p; // it can start the item itself
-        }
-        for (PoolWorkqueue q : pods) {
-            WorkerPool o = q.pool;
-            if (o != home && !o.hasWaiting() && o.nrRunning < o.target && (o.nrIdle > 0 || o.nrWorkers == 0)) {
-                return q;
-            }
-        }
-        return p;
+        return routing.pwqForQueue(cpu, runtime);
     }
 
     // ------------------------------------------------------------------ flush
 
-    /** Throws if the calling thread runs one of this workqueue's items (it would wait for itself). */
-    private void checkNotOwnItem(String what) {
-        Worker w = Worker.current();
-        if (w != null && w.currentPwq != null && w.currentPwq.wq == this) {
-            throw new IllegalStateException(what + " of workqueue '" + name + "' from its own item "
-                    + w.currentWork + " would deadlock");
-        }
-    }
-
-    private static int nextColor(int c) {
-        return (c + 1) % PoolWorkqueue.NR_COLORS;
-    }
-
-    /** Whether colour {@code c} lies in the cyclic range [from, to). */
-    private static boolean inRange(int c, int from, int to) {
-        int n = PoolWorkqueue.NR_COLORS;
-        return Math.floorMod(c - from, n) < Math.floorMod(to - from, n);
-    }
-
     @Override
     public void flush() {
-        checkNotOwnItem("flush");
+        WorkqueueChecks.notOwnItem(this, "flush");
         if (destroyed) {
             return; // nothing can be in flight: see the class comment of Workqueue
         }
@@ -521,145 +380,27 @@ final class WorkqueueImpl implements Workqueue {
     @Override
     public boolean flush(Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
-        checkNotOwnItem("flush");
+        WorkqueueChecks.notOwnItem(this, "flush");
         long nanos = WorkOps.toNanos(timeout);
         boolean[] done = new boolean[1];
-        WorkOps.blockingWait(() -> done[0] = flushColors(System.nanoTime(), nanos));
+        WorkOps.blockingWait(() -> done[0] = flushColors.flush(System.nanoTime(), nanos));
         return done[0];
     }
 
     private void flushUnchecked() {
-        WorkOps.blockingWait(() -> flushColors(0, -1));
-    }
-
-    /**
-     * Takes a flush colour and waits until it has drained, at most {@code timeoutNanos} from
-     * {@code start} (negative: no limit).
-     *
-     * <p>A flusher counts in {@link #nrFlushers} while it waits, for a colour to free up as well
-     * as for its own colour to drain, so every drop of a count to zero wakes it and it moves
-     * {@link #flushColor} itself ({@link #advanceFlushColor}). It never depends on another
-     * flusher to do that: a timed flusher that gives up simply leaves, and the colour it took
-     * stays in the range between flushColor and workColor until any later flusher passes it
-     * once it has drained. So timed-out flushers leave nothing behind, even when all colours
-     * were taken.
-     *
-     * @return true once the colour drained, false on timeout
-     */
-    private boolean flushColors(long start, long timeoutNanos) {
-        flushMutex.lock();
-        try {
-            nrFlushers++;
-        } finally {
-            flushMutex.unlock();
-        }
-        try {
-            int myColor = -1;
-            while (true) {
-                long seen = flushEvents.get(); // read before looking, so no drop goes unnoticed
-                flushMutex.lock();
-                try {
-                    if (myColor < 0) {
-                        advanceFlushColor(-1); // frees colours drained since the last flusher left
-                        if (nextColor(workColor) != flushColor) {
-                            myColor = takeColor();
-                        }
-                    }
-                    if (myColor >= 0 && advanceFlushColor(myColor)) {
-                        return true;
-                    }
-                } finally {
-                    flushMutex.unlock();
-                }
-                if (!awaitFlushEvent(seen, start, timeoutNanos)) {
-                    return false;
-                }
-            }
-        } finally {
-            flushMutex.lock();
-            try {
-                nrFlushers--;
-            } finally {
-                flushMutex.unlock();
-            }
-        }
-    }
-
-    /** F held: takes the current work colour and moves every pwq to the next one. */
-    private int takeColor() {
-        int myColor = workColor;
-        workColor = nextColor(workColor);
-        for (PoolWorkqueue pwq : pwqs) {
-            pwq.pool.lockPool();
-            try {
-                pwq.workColor = workColor;
-            } finally {
-                pwq.pool.lock.unlock();
-            }
-        }
-        return myColor;
-    }
-
-    /** Waits until {@link #flushEvents} moves past {@code seen}; false if the deadline passed first. */
-    private boolean awaitFlushEvent(long seen, long start, long timeoutNanos) {
-        flushWait.lock();
-        try {
-            if (timeoutNanos < 0) {
-                Waits.await(flushProgress, () -> flushEvents.get() != seen);
-                return true;
-            }
-            long left = timeoutNanos - (System.nanoTime() - start);
-            return left > 0 && Waits.await(flushProgress, () -> flushEvents.get() != seen, left);
-        } finally {
-            flushWait.unlock();
-        }
-    }
-
-    /**
-     * F held: moves flushColor past drained colours; true once {@code myColor} is passed. A
-     * flusher waiting for a free colour is woken by the count drop that let this move (see
-     * {@link #flushColors}).
-     */
-    private boolean advanceFlushColor(int myColor) {
-        while (flushColor != workColor && colorIsDrained(flushColor)) {
-            flushColor = nextColor(flushColor);
-        }
-        return !inRange(myColor, flushColor, workColor);
-    }
-
-    private boolean colorIsDrained(int color) {
-        for (PoolWorkqueue pwq : pwqs) {
-            pwq.pool.lockPool();
-            try {
-                if (pwq.nrInFlight[color] != 0) {
-                    return false;
-                }
-            } finally {
-                pwq.pool.lock.unlock();
-            }
-        }
-        return true;
+        WorkOps.blockingWait(() -> flushColors.flush(0, -1));
     }
 
     /** Called by a pwq (its pool lock held) when one of its colour counts drops to zero. */
     void colorDrained() {
-        if (nrFlushers == 0) {
-            return;
-        }
-        flushEvents.incrementAndGet();
-        flushWait.lock();
-        try {
-            flushProgress.signalAll();
-        } finally {
-            flushWait.unlock();
-        }
+        flushColors.colorDrained();
     }
 
     // ------------------------------------------------------------------ drain / destroy
 
     @Override
     public void drain() {
-        checkNotOwnItem("drain");
+        WorkqueueChecks.notOwnItem(this, "drain");
         if (destroyed) {
             return;
         }
@@ -687,7 +428,7 @@ final class WorkqueueImpl implements Workqueue {
      */
     boolean drainLoop(long start, long timeoutNanos) {
         for (int round = 1; ; round++) {
-            if (!flushColors(start, timeoutNanos)) {
+            if (!flushColors.flush(start, timeoutNanos)) {
                 return false;
             }
             if (isEmpty()) {
@@ -717,9 +458,9 @@ final class WorkqueueImpl implements Workqueue {
     @Override
     public void destroy() {
         if (system && !runtime.isClosing()) {
-            throw new IllegalStateException("workqueue '" + name + "' is a system workqueue and cannot be destroyed");
+            throw WorkqueueChecks.state(name, "is a system workqueue and cannot be destroyed");
         }
-        checkNotOwnItem("destroy");
+        WorkqueueChecks.notOwnItem(this, "destroy");
         destroy(0, -1);
     }
 
@@ -739,43 +480,14 @@ final class WorkqueueImpl implements Workqueue {
         }
         // Timers armed meanwhile by this workqueue's own items (chained work may arm during the
         // drain); none can be armed from now on.
-        List<DelayedWork> armed = cancelArmedTimers();
+        List<DelayedWork> armed = droppedTimers.cancelArmed();
         if (rescuer != null) {
             rescuer.stop();
         }
         releaseAllPwqs();
         runtime.unregister(this);
-        notifyDroppedTimers(armed);
+        droppedTimers.tell(armed);
         return true;
-    }
-
-    /** Cancels the armed timers that target this workqueue, releasing and reporting each. */
-    private List<DelayedWork> cancelArmedTimers() {
-        List<DelayedWork> armed = runtime.timers().cancelAll(dw -> Node.targetVolatile(dw) == this);
-        for (DelayedWork dw : armed) {
-            WorkOps.releasePending(dw);
-            LOG.log(System.Logger.Level.WARNING, "workqueue ''{0}'' destroyed with armed delayed work {1}; its timer was cancelled", name, dw);
-        }
-        return armed;
-    }
-
-    /**
-     * Tells the owners of the timers cancelled by this destroy (the first step's and {@code more})
-     * that they will not fire; called once the workqueue is destroyed, so that an owner told now
-     * sees {@link #isDestroyed()}.
-     */
-    private void notifyDroppedTimers(List<DelayedWork> more) {
-        List<DelayedWork> first;
-        synchronized (this) {
-            first = droppedTimers;
-            droppedTimers = List.of();
-        }
-        for (DelayedWork dw : first) {
-            WorkOps.timerDropped(dw);
-        }
-        for (DelayedWork dw : more) {
-            WorkOps.timerDropped(dw);
-        }
     }
 
     /**
@@ -797,10 +509,7 @@ final class WorkqueueImpl implements Workqueue {
             }
         }
         if (first) {
-            List<DelayedWork> armed = cancelArmedTimers();
-            synchronized (this) {
-                droppedTimers = armed;
-            }
+            droppedTimers.cancelAtBegin();
         }
         return true;
     }
@@ -859,13 +568,13 @@ final class WorkqueueImpl implements Workqueue {
                 p.lock.unlock();
             }
         }
-        List<DelayedWork> armed = cancelArmedTimers();
+        List<DelayedWork> armed = droppedTimers.cancelArmed();
         if (rescuer != null) {
             rescuer.thread.interrupt(); // it may run a stuck item; an idle one just wakes and exits
             rescuer.stop(joinNanos);
         }
         runtime.unregister(this);
-        notifyDroppedTimers(armed);
+        droppedTimers.tell(armed);
         return cancelled;
     }
 
@@ -935,12 +644,12 @@ final class WorkqueueImpl implements Workqueue {
 
     @Override
     public void setMaxActive(int maxActive) {
-        checkMaxActive(name, maxActive);
+        WorkqueueChecks.maxActive(name, maxActive);
         if (ordered) {
-            throw new IllegalStateException("workqueue '" + name + "' is ordered; its maxActive is fixed at 1");
+            throw WorkqueueChecks.state(name, "is ordered; its maxActive is fixed at 1");
         }
         if (destroyed) {
-            throw new IllegalStateException("workqueue '" + name + "' is destroyed");
+            throw WorkqueueChecks.state(name, "is destroyed");
         }
         synchronized (this) {
             int old = this.maxActive;
@@ -981,7 +690,7 @@ final class WorkqueueImpl implements Workqueue {
 
     @Override
     public boolean isCongested(int cpu) {
-        checkCpu(cpu);
+        WorkqueueChecks.cpu(this, cpu);
         PoolWorkqueue pwq = pwqFor(cpu);
         pwq.pool.lockPool();
         try {
@@ -991,78 +700,25 @@ final class WorkqueueImpl implements Workqueue {
         }
     }
 
-    /** @return the flags as comma-separated names in declaration order, empty if none */
-    static String flagString(Set<WorkqueueFlag> flags) {
-        StringBuilder sb = new StringBuilder();
-        for (WorkqueueFlag f : WorkqueueFlag.values()) {
-            if (flags.contains(f)) {
-                if (sb.length() > 0) {
-                    sb.append(',');
-                }
-                sb.append(f.name());
-            }
-        }
-        return sb.toString();
-    }
-
     @Override
     public WorkqueueInfo info() {
-        long started = 0, completed = 0, cpu = 0, intensive = 0, cmw = 0, rpr = 0, mayday = 0, rescued = 0;
-        int active = 0, inact = 0;
         PoolWorkqueue[] all = pwqs;
         int[] pools = new int[all.length];
-        for (int i = 0; i < all.length; i++) {
-            PoolWorkqueue pwq = all[i];
-            pools[i] = pwq.pool.id;
-            pwq.pool.lockPool();
-            try {
-                active += pwq.nrActive;
-                inact += pwq.inactive.size();
-                started += pwq.started;
-                completed += pwq.completed;
-                cpu += pwq.cpuTime;
-                intensive += pwq.cpuIntensive;
-                cmw += pwq.cmWakeup;
-                rpr += pwq.repatriated;
-                mayday += pwq.mayday;
-                rescued += pwq.rescued;
-            } finally {
-                pwq.pool.lock.unlock();
-            }
-        }
-        long[] r = releasedStats();
-        return new WorkqueueInfo(name, flagString(flags), maxActive, unbound, ordered, active, inact,
-                started + r[0], completed + r[1], cpu + r[2], intensive + r[3], cmw + r[4], rpr + r[5],
-                mayday + r[6], rescued + r[7],
+        return PwqTotals.of(this, all, pools).info(name, Formats.flags(flags), maxActive, unbound, ordered,
                 rescuer == null ? "" : rescuer.thread.getName(), pools, unbound ? attrs().toString() : "");
     }
 
     @Override
     public WorkqueueStats stats() {
-        long started = 0, completed = 0, cpu = 0, intensive = 0, cmw = 0, rpr = 0, mayday = 0, rescued = 0;
-        for (PoolWorkqueue pwq : pwqs) {
-            pwq.pool.lockPool();
-            try {
-                started += pwq.started;
-                completed += pwq.completed;
-                cpu += pwq.cpuTime;
-                intensive += pwq.cpuIntensive;
-                cmw += pwq.cmWakeup;
-                rpr += pwq.repatriated;
-                mayday += pwq.mayday;
-                rescued += pwq.rescued;
-            } finally {
-                pwq.pool.lock.unlock();
-            }
-        }
-        long[] r = releasedStats();
-        return new WorkqueueStats(name, started + r[0], completed + r[1], cpu + r[2], intensive + r[3],
-                cmw + r[4], rpr + r[5], mayday + r[6], rescued + r[7]);
+        return PwqTotals.of(this, pwqs, null).stats(name);
     }
 
-    private long[] releasedStats() {
+    /** A copy of the statistics of the released pwqs. */
+    PwqTotals releasedStats() {
+        PwqTotals copy = new PwqTotals();
         synchronized (pwqsLock) {
-            return releasedStats.clone();
+            copy.add(releasedStats);
         }
+        return copy;
     }
 }

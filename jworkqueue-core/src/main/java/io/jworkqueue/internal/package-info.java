@@ -39,11 +39,11 @@
  *   <dd>The timer wheel's lock ({@code TimerWheel.lock}): the wheel's buckets and the timer
  *       fields of every {@code DelayedWork}.</dd>
  *   <dt>F</dt>
- *   <dd>A workqueue's flush mutex ({@code WorkqueueImpl.flushMutex}): the flush colours.</dd>
+ *   <dd>A workqueue's flush mutex ({@code FlushColors.mutex}): the flush colours.</dd>
  * </dl>
  *
  * <p>A lock private to one class has no letter: the comment names the lock field instead
- * ({@code poolTable:}, {@code pwqsLock:}, "guarded by this"). A volatile field with no letter is
+ * ({@code table:} in {@code UnboundPools}, {@code pwqsLock:}, "guarded by this"). A volatile field with no letter is
  * read and written without a lock; its comment says who writes it.
  *
  * <p>On a method, the same letter in parentheses at the end of its comment ({@code (L)}), or as

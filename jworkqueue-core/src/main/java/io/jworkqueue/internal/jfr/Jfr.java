@@ -119,13 +119,7 @@ public final class Jfr {
      * lambda's cut at {@code $$Lambda}.
      */
     static String function(Work w) {
-        String d = w.description();
-        if (d != null) {
-            return d;
-        }
-        String n = w.function().getClass().getName();
-        int lambda = n.indexOf("$$Lambda");
-        return lambda >= 0 ? n.substring(0, lambda + "$$Lambda".length()) : n;
+        return io.jworkqueue.internal.Formats.function(w, true);
     }
 
     // ------------------------------------------------------------------ emitters (call only when on())
