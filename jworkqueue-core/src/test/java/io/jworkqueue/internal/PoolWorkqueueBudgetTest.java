@@ -239,6 +239,40 @@ class PoolWorkqueueBudgetTest {
         assertSlots(wq, "after the flush");
     }
 
+    @Test
+    void loweredLimit_itemRetiringAboveItGivesItsSlotBackInsteadOfActivating() throws Exception {
+        wq = (WorkqueueImpl) rt.alloc("budget-lowered", Set.of(WorkqueueFlag.UNBOUND), 3);
+        p0 = wq.pwqFor(0);
+        CountDownLatch started = new CountDownLatch(3), goRest = new CountDownLatch(1);
+        assertTrue(wq.queueOn(0, blocker(started, goA)));
+        assertTrue(wq.queueOn(0, blocker(started, goRest)));
+        assertTrue(wq.queueOn(0, blocker(started, goRest)));
+        try {
+            assertTrue(started.await(WAIT_S, TimeUnit.SECONDS), "the three blockers did not all start: " + state(wq));
+            CountDownLatch dRan = new CountDownLatch(1);
+            Work d = new Work(self -> dRan.countDown());
+            assertTrue(wq.queueOn(0, d));
+            assertTrue(locked(p0, () -> p0.nrActive == 3 && p0.inactive.first() == d), "D waits: " + state(wq));
+            wq.setMaxActive(2);
+            assertTrue(locked(p0, () -> p0.limit == 2 && p0.nrActive == 3 && p0.inactive.first() == d),
+                    "lowered below the active count: " + state(wq));
+            assertSlots(wq, "max_active lowered to 2 with 3 active");
+            goA.countDown(); // A retires: 2 still active, at the new limit: its slot goes back, D keeps waiting
+            awaitTrue(() -> locked(p0, () -> p0.completed >= 1), "A to retire: " + state(wq));
+            assertTrue(locked(p0, () -> p0.nrActive == 2 && p0.inactive.first() == d),
+                    "D was activated although 2 items still hold the 2 slots: " + state(wq));
+            assertEquals(1, dRan.getCount(), "D ran beside two active items with max_active 2");
+            assertSlots(wq, "A retired");
+            goRest.countDown(); // the first of them to retire hands its slot to D
+            assertTrue(dRan.await(WAIT_S, TimeUnit.SECONDS), "D did not run: " + state(wq));
+        } finally {
+            goRest.countDown();
+        }
+        wq.flush();
+        assertSlots(wq, "after the flush");
+        assertTrue(locked(p0, () -> p0.isIdle() && p0.completed == 4), "after the flush: " + state(wq));
+    }
+
     // ------------------------------------------------------------------ poke
 
     /** A pwq whose limit the test lowered by hand: {@link PoolWorkqueue#refresh} sets it back to max_active. */
