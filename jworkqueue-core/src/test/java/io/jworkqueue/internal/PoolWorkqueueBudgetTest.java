@@ -38,7 +38,18 @@ import org.junit.jupiter.api.Timeout;
  *   <li>{@code poke}: {@code isHeldByCurrentThread} negated. Held: {@code tryLock} succeeds
  *       (the lock is reentrant) and {@code refresh} runs as before. Not held: {@code refresh}
  *       runs without the lock, which a single-threaded call cannot tell apart (the race it
- *       opens is the stress layer's; jcstress {@code JcsBudgetHandshake}).
+ *       opens is the stress layer's).
+ *   <li>{@code trimCredit}: {@code c > keep} turned into {@code c >= keep}. At {@code c == keep}
+ *       the CAS writes the value already there and the method returns {@code c - keep == 0},
+ *       as the unmutated loop does.
+ * </ul>
+ * Not killed, out of reach of a deterministic test:
+ * <ul>
+ *   <li>{@code retire}: its {@code pool.drainInbox} call removed. {@code applyAttrs} retires
+ *       under {@code lockPool}, which has just moved the inbox; an item pushed onto it in
+ *       between (lock-free, by a queue call on another thread that read the pwq not yet
+ *       retired) is all the call is for, and that push must land inside the retiring thread's
+ *       lock hold: a race only the stress runs meet.
  * </ul>
  */
 @Timeout(60)
