@@ -70,22 +70,11 @@ class PoolWorkqueueBudgetTest {
     }
 
     private static Work blocker(CountDownLatch started, CountDownLatch go) {
-        return new Work(self -> {
-            started.countDown();
-            try {
-                go.await(WAIT_S, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
+        return PoolWorkqueueTest.blocker(started, go);
     }
 
     private static void awaitTrue(BooleanSupplier c, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_S);
-        while (!c.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, "timed out waiting for: " + what);
-            Thread.sleep(1);
-        }
+        PoolWorkqueueTest.awaitTrue(c, what); // bounded at 5 s, as here
     }
 
     private static <T> T locked(PoolWorkqueue pwq, java.util.function.Supplier<T> read) {
