@@ -89,6 +89,11 @@ class PoolWorkqueueTest {
 
     /** An item that counts {@code started} down, then holds its worker until {@link #go}. */
     private Work blocker(CountDownLatch started) {
+        return blocker(started, go);
+    }
+
+    /** An item that counts {@code started} down, then holds its worker until {@code go} (at most 5 s). */
+    static Work blocker(CountDownLatch started, CountDownLatch go) {
         return new Work(self -> {
             started.countDown();
             try {
@@ -128,7 +133,7 @@ class PoolWorkqueueTest {
         return WorkOps.isPending(w) && Node.dataVolatile(w) == pwq && !WorkList.isLinked(w);
     }
 
-    private static void awaitTrue(BooleanSupplier c, String what) throws InterruptedException {
+    static void awaitTrue(BooleanSupplier c, String what) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_S);
         while (!c.getAsBoolean()) {
             assertTrue(System.nanoTime() < deadline, "timed out waiting for: " + what);
