@@ -35,12 +35,16 @@ import org.openjdk.jmh.annotations.Warmup;
  * </table>
  * Target: {@code wq-bound} p50 and p99 at most those of {@code fjp}.
  *
- * <p>Run: {@code java -jar jworkqueue-benchmarks/target/benchmarks.jar LatencyBenchmark -f 1 -wi 3 -i 5}
+ * <p>The warm-up is long (24 s) because at about 1,000 samples a second the JIT compiles the
+ * queue and start paths only after some 20 s; measuring earlier would time the interpreter and a
+ * compiler thread competing with the spinning producer for one of the two CPUs.
+ *
+ * <p>Run: {@code java -jar jworkqueue-benchmarks/target/benchmarks.jar LatencyBenchmark -f 1 -wi 12 -i 5}
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 3, time = 2)
+@Warmup(iterations = 12, time = 2)
 @Measurement(iterations = 5, time = 2)
 @Fork(1)
 @Threads(1)
