@@ -74,7 +74,7 @@ final class Worker implements Runnable {
     /** L: busy-hash chain, idle-list links. */
     Worker hashNext, idleNext, idlePrev;
 
-    // C: CPU-time attribution (see WorkerPool overview); clock: System.nanoTime() when the
+    // C: CPU-time attribution (see WorkerCpuClock); clock: System.nanoTime() when the
     // previous item of the current run ended, or the run started.
     long cpuMark, attributedSinceMark, clock;
     /** C (written under L): the pwq whose items the open cpu-time segment holds, and how many. */
@@ -90,7 +90,7 @@ final class Worker implements Runnable {
     long lastProgressAt;
     /**
      * The last sample found the thread blocked in native code (RUNNABLE, its CPU clock standing
-     * still); read racily by {@link WorkerPool#quickLook}.
+     * still); read racily by {@link PoolSampler#quickLook}.
      */
     boolean nativeBlock;
 
@@ -125,7 +125,7 @@ final class Worker implements Runnable {
     public void run() {
         tid = virtualThread ? -1 : NativeThreads.currentTid(); // a virtual thread has no kernel thread of its own
         CpuPinning.workerStarted(pool);
-        WorkerPool.markCpu(this);
+        WorkerCpuClock.markCpu(this);
         CURRENT.set(this);
         try {
             while (true) {
