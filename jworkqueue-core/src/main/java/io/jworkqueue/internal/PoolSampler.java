@@ -84,13 +84,8 @@ final class PoolSampler {
                         continue;
                     }
                     if (!blocked) {
-                        w.presumed = false;
-                        w.sleepingDetected = false;
-                        w.sleeping = false;
+                        p.runningAgain(w);
                         w.currentAtCpu = cpuNow;
-                        if (counted) {
-                            p.nrRunning++;
-                        }
                     } else {
                         sleepers = true;
                         if (!w.sawBlock) {
@@ -107,13 +102,9 @@ final class PoolSampler {
                 if (blocked) {
                     p.runtime.monitor().blockSeen(now);
                     w.sawBlock = true;
-                    w.sleeping = true;
-                    w.sleepingDetected = true;
                     sleepers = true;
-                    p.nrRunning--;
-                    if (p.needMoreWorker() && p.kick() && w.currentPwq != null) {
-                        w.currentPwq.cmWakeup++;
-                    }
+                    p.wentToSleep(w, true);
+                    p.replaceSleeper(w);
                 } else if (WorkerCpuClock.CPU_CLOCK && cpuNow - w.currentAtCpu > cpuIntensiveThresholdNanos) {
                     p.setFlags(w, Worker.CPU_INTENSIVE);
                     if (p.needMoreWorker()) {

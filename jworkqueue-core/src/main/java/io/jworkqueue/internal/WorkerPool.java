@@ -224,6 +224,52 @@ final class WorkerPool extends PoolRunningPadAfter {
         return !worklistEmpty() && nrRunning <= target;
     }
 
+    /** {@code need_to_create_worker}: a worker is needed and none is idle. */
+    boolean needToCreateWorker() {
+        return needMoreWorker() && !mayStartWorking();
+    }
+
+    /**
+     * {@code too_many_workers}: more than two idle workers, and the idle ones beyond two are at
+     * least a quarter of the busy ones. The manager counts as idle.
+     */
+    boolean tooManyWorkers() {
+        int idle = nrIdle + (manager != null ? 1 : 0);
+        int busy = nrWorkers - idle;
+        return idle > 2 && (idle - 2) * MAX_IDLE_WORKERS_RATIO >= busy;
+    }
+
+    /**
+     * The worker went to sleep (L): it leaves nr_running ({@code wq_worker_sleeping}'s books),
+     * told by a blocking hint, or {@code detected} by the monitor (or presumed, see
+     * {@link #presumeSleeping}). The caller has checked that it was counted.
+     */
+    void wentToSleep(Worker w, boolean detected) {
+        w.sleeping = true;
+        w.sleepingDetected = detected;
+        nrRunning--;
+    }
+
+    /**
+     * A sleeping worker runs again (L): it is counted in nr_running again unless NOT_RUNNING
+     * ({@code wq_worker_running}'s books).
+     */
+    void runningAgain(Worker w) {
+        w.presumed = false;
+        w.sleepingDetected = false;
+        w.sleeping = false;
+        if ((w.flags & Worker.NOT_RUNNING) == 0) {
+            nrRunning++;
+        }
+    }
+
+    /** A worker went to sleep (L): wakes another if the pool now needs one, a cm_wakeup of its pwq. */
+    void replaceSleeper(Worker w) {
+        if (needMoreWorker() && kick() && w.currentPwq != null) {
+            w.currentPwq.cmWakeup++;
+        }
+    }
+
     /**
      * Whether the worklist is empty once the inbox has been moved onto it (L). The inbox is
      * looked at only when the worklist is empty: everything on the worklist was queued before
@@ -377,21 +423,6 @@ final class WorkerPool extends PoolRunningPadAfter {
     /** The monitor should watch this pool: items wait behind a running worker (any thread). */
     void requestWatch() {
         runtime.monitor().request();
-    }
-
-    /** {@code need_to_create_worker}: a worker is needed and none is idle. */
-    boolean needToCreateWorker() {
-        return needMoreWorker() && !mayStartWorking();
-    }
-
-    /**
-     * {@code too_many_workers}: more than two idle workers, and the idle ones beyond two are at
-     * least a quarter of the busy ones. The manager counts as idle.
-     */
-    boolean tooManyWorkers() {
-        int idle = nrIdle + (manager != null ? 1 : 0);
-        int busy = nrWorkers - idle;
-        return idle > 2 && (idle - 2) * MAX_IDLE_WORKERS_RATIO >= busy;
     }
 
     // ------------------------------------------------------------------ flags (L)
@@ -1135,12 +1166,7 @@ final class WorkerPool extends PoolRunningPadAfter {
         }
         if (w.sleepingDetected) {
             // The monitor took this worker out of nr_running while it blocked; it runs again.
-            w.sleepingDetected = false;
-            w.sleeping = false;
-            w.presumed = false;
-            if ((w.flags & Worker.NOT_RUNNING) == 0) {
-                nrRunning++;
-            }
+            runningAgain(w);
         }
         if ((w.flags & Worker.CPU_INTENSIVE) != 0) {
             clearFlags(w, Worker.CPU_INTENSIVE); // set by the flag, or by hog detection
@@ -1202,10 +1228,8 @@ final class WorkerPool extends PoolRunningPadAfter {
         if ((w.flags & Worker.NOT_RUNNING) != 0 || w.sleeping) {
             return false;
         }
-        w.sleeping = true;
-        w.sleepingDetected = true;
+        wentToSleep(w, true);
         w.presumed = true;
-        nrRunning--;
         requestWatch(); // to count it back in if it runs after all
         return true;
     }
@@ -1224,11 +1248,8 @@ final class WorkerPool extends PoolRunningPadAfter {
             if ((w.flags & Worker.NOT_RUNNING) != 0) {
                 return;
             }
-            w.sleeping = true;
-            nrRunning--;
-            if (needMoreWorker() && kick() && w.currentPwq != null) {
-                w.currentPwq.cmWakeup++;
-            }
+            wentToSleep(w, false);
+            replaceSleeper(w);
         } finally {
             lock.unlock();
         }
@@ -1238,12 +1259,8 @@ final class WorkerPool extends PoolRunningPadAfter {
     void workerRunning(Worker w) {
         lockPool();
         try {
-            if (!w.sleeping) {
-                return;
-            }
-            w.sleeping = false;
-            if ((w.flags & Worker.NOT_RUNNING) == 0) {
-                nrRunning++;
+            if (w.sleeping) {
+                runningAgain(w); // not detected nor presumed: the hint owns the state
             }
         } finally {
             lock.unlock();
