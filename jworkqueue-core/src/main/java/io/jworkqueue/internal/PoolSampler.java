@@ -221,7 +221,7 @@ final class PoolSampler {
         WorkqueueImpl reliefFor = null;
         p.lockPool();
         try {
-            long now = System.nanoTime();
+            long now = p.runtime.nanoTime(); // the runtime's clock (tests may step it)
             if (p.worklist.isEmpty() || p.closing) {
                 p.stallSince = 0;
                 if (p.emptySince == 0) {

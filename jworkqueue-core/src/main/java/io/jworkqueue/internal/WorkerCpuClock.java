@@ -45,7 +45,7 @@ final class WorkerCpuClock {
      * the run ends. The sum over pwqs stays exact, like the kernel's tick-based accounting.
      */
     static void chargeSegment(Worker w) {
-        long now = System.nanoTime();
+        long now = w.pool.runtime.nanoTime();
         PoolWorkqueue p = w.segmentPwq;
         if (p != null) {
             p.cpuTime += cpuCharge(w, now - w.clock);

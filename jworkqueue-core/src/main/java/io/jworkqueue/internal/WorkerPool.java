@@ -448,7 +448,7 @@ final class WorkerPool extends PoolRunningPadAfter {
     private void enterIdle(Worker w) {
         w.flags |= Worker.IDLE;
         nrIdle++;
-        w.lastActive = System.nanoTime();
+        w.lastActive = runtime.nanoTime();
         w.idlePrev = null;
         w.idleNext = idleHead;
         if (idleHead != null) {
@@ -492,7 +492,7 @@ final class WorkerPool extends PoolRunningPadAfter {
             long timeout = runtime.idleTimeoutNanos();
             while (tooManyWorkers() && idleTail != null && !closing) {
                 Worker oldest = idleTail;
-                long idleFor = System.nanoTime() - oldest.lastActive;
+                long idleFor = runtime.nanoTime() - oldest.lastActive;
                 if (idleFor < timeout) {
                     runtime.timers().rearm(idleTimer, timeout - idleFor);
                     return;
