@@ -50,7 +50,7 @@ final class Dump {
                 }
                 sb.append('\n');
             } finally {
-                p.lock.unlock();
+                p.unlockPool();
             }
         }
         return sb.toString();
@@ -123,7 +123,7 @@ final class Dump {
                 out.append("    inactive: ").append(inactive).append('\n');
             }
         } finally {
-            p.lock.unlock();
+            p.unlockPool();
         }
     }
 

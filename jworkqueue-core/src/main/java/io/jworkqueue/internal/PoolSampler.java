@@ -121,7 +121,7 @@ final class PoolSampler {
             }
             return sleepers || (!p.worklist.isEmpty() && p.nrRunning > 0);
         } finally {
-            p.lock.unlock();
+            p.unlockPool();
             if (hogs != null) { // logged after the pool is unlocked and the next worker woken
                 for (Hog h : hogs) {
                     p.runtime.reportCpuHog(h.wq(), h.work(), h.nanos());
@@ -271,7 +271,7 @@ final class PoolSampler {
             }
             return true;
         } finally {
-            p.lock.unlock();
+            p.unlockPool();
             if (holders != null) { // reported after the pool is unlocked
                 for (Hog h : holders) {
                     p.runtime.reportCarrierHog(h.wq(), h.work(), h.nanos(), h.parked());

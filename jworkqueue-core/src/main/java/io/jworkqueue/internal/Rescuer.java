@@ -129,7 +129,7 @@ final class Rescuer implements Runnable {
             pool.kick();
         } finally {
             if (pool.lock.isHeldByCurrentThread()) {
-                pool.lock.unlock();
+                pool.unlockPool();
             }
             Worker.setCurrent(null);
         }

@@ -420,6 +420,11 @@ final class WorkerPool extends PoolRunningPadAfter {
         drainInbox(true);
     }
 
+    /** Releases the pool lock taken by {@link #lockPool()}. */
+    void unlockPool() {
+        lock.unlock();
+    }
+
     /** The monitor should watch this pool: items wait behind a running worker (any thread). */
     void requestWatch() {
         runtime.monitor().request();
@@ -500,7 +505,7 @@ final class WorkerPool extends PoolRunningPadAfter {
                 destroyWorker(oldest);
             }
         } finally {
-            lock.unlock();
+            unlockPool();
         }
     }
 
@@ -577,7 +582,7 @@ final class WorkerPool extends PoolRunningPadAfter {
         Thread t = wakeAfterUnlock;
         wakeAfterUnlock = null;
         deferWake = false;
-        lock.unlock();
+        unlockPool();
         if (t != null) {
             LockSupport.unpark(t);
         }
@@ -653,7 +658,7 @@ final class WorkerPool extends PoolRunningPadAfter {
                 maydayArmed = false;
             }
         } finally {
-            lock.unlock();
+            unlockPool();
         }
     }
 
@@ -746,7 +751,7 @@ final class WorkerPool extends PoolRunningPadAfter {
         workerIds.set(wid); // reserved while the lock is dropped
         Worker w = null;
         Throwable failure = null;
-        lock.unlock();
+        unlockPool();
         try {
             w = newWorker(wid, false);
         } catch (Throwable e) {
@@ -922,7 +927,7 @@ final class WorkerPool extends PoolRunningPadAfter {
             }
         } finally {
             if (lock.isHeldByCurrentThread()) { // not if the failure came while it was unlocked
-                lock.unlock();
+                unlockPool();
             }
         }
     }
@@ -959,7 +964,7 @@ final class WorkerPool extends PoolRunningPadAfter {
             // may have been used up by lock.lock(), so never park again
         }
         enterIdle(w);
-        lock.unlock();
+        unlockPool();
         try {
             WorkerCpuClock.markCpu(w);
             LockSupport.park(this);
@@ -1081,7 +1086,7 @@ final class WorkerPool extends PoolRunningPadAfter {
             }
             return ran;
         } finally {
-            lock.unlock();
+            unlockPool();
         }
     }
 
@@ -1144,7 +1149,7 @@ final class WorkerPool extends PoolRunningPadAfter {
         } else if (w.segmentPwq != null) {
             WorkerCpuClock.chargeSegment(w); // its flusher wakes when it runs: charge what ran before it
         }
-        lock.unlock();
+        unlockPool();
         try {
             Object event = Jfr.on() && !barrier ? Jfr.executeStart() : null; // workqueue_execute_start
             Thread.interrupted();
@@ -1251,7 +1256,7 @@ final class WorkerPool extends PoolRunningPadAfter {
             wentToSleep(w, false);
             replaceSleeper(w);
         } finally {
-            lock.unlock();
+            unlockPool();
         }
     }
 
@@ -1263,7 +1268,7 @@ final class WorkerPool extends PoolRunningPadAfter {
                 runningAgain(w); // not detected nor presumed: the hint owns the state
             }
         } finally {
-            lock.unlock();
+            unlockPool();
         }
     }
 
@@ -1303,7 +1308,7 @@ final class WorkerPool extends PoolRunningPadAfter {
         try {
             return stalledLocked(now);
         } finally {
-            lock.unlock();
+            unlockPool();
         }
     }
 
@@ -1338,7 +1343,7 @@ final class WorkerPool extends PoolRunningPadAfter {
                     isUnbound() ? "0x4" : "0x0", nrWorkers, nrIdle, nrRunning, worklist.size(), waited,
                     manager != null, cpuList());
         } finally {
-            lock.unlock();
+            unlockPool();
         }
     }
 
@@ -1349,7 +1354,7 @@ final class WorkerPool extends PoolRunningPadAfter {
             observedStarted = nrStarted;
             stallSeenSince = now;
         } finally {
-            lock.unlock();
+            unlockPool();
         }
     }
 
@@ -1362,7 +1367,7 @@ final class WorkerPool extends PoolRunningPadAfter {
         try {
             return new ArrayList<>(workers);
         } finally {
-            lock.unlock();
+            unlockPool();
         }
     }
 
@@ -1449,7 +1454,7 @@ final class WorkerPool extends PoolRunningPadAfter {
                 destroyWorker(w);
             }
         } finally {
-            lock.unlock();
+            unlockPool();
         }
         if (starting != null) {
             // The manager starts these without the lock (createWorkerUnlocked); a join before the
@@ -1468,7 +1473,7 @@ final class WorkerPool extends PoolRunningPadAfter {
         try {
             return nrWorkers;
         } finally {
-            lock.unlock();
+            unlockPool();
         }
     }
 
