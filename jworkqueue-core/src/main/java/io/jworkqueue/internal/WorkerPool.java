@@ -116,14 +116,15 @@ final class WorkerPool extends PoolRunningPadAfter {
     int nrWorkers, nrIdle;
     /** L: {@link #drainInbox} is on the stack (its kick must not drain again). */
     private boolean inDrain;
-    private Worker idleHead, idleTail;
+    Worker idleHead;
+    private Worker idleTail;
     /** L: items (and barriers) this pool has started: the watchdog's measure of progress. */
     long nrStarted;
     /**
      * L: what the last observer of progress (watchdog, dump, snapshot) saw: {@link #nrStarted},
      * and since when the worklist has been seen waiting without a start (0: not seen waiting).
      */
-    private long observedStarted, stallSeenSince;
+    long observedStarted, stallSeenSince;
     /** Culls surplus idle workers ({@code idle_timer}); armed only while there are too many. */
     private final InternalTimer idleTimer = new InternalTimer(this::idleTimerFired);
     /** Sends maydays while a worker cannot be created ({@code mayday_timer}). */
@@ -131,7 +132,7 @@ final class WorkerPool extends PoolRunningPadAfter {
     private boolean maydayArmed;
     /** L: the workers running an item, by item ({@link #findWorkerExecutingWork}). */
     private final BusyHash busy = new BusyHash();
-    private Worker manager;
+    Worker manager;
     // L: set by a queueing thread while it holds the lock; kick() then leaves the chosen idle
     // worker in wakeAfterUnlock and unlockAndWake() unparks it once the lock is free. Woken under
     // the lock, the worker would find the lock held, park again on it (a second context switch)
@@ -450,7 +451,7 @@ final class WorkerPool extends PoolRunningPadAfter {
 
     // ------------------------------------------------------------------ idle list (L)
 
-    private void enterIdle(Worker w) {
+    void enterIdle(Worker w) {
         w.flags |= Worker.IDLE;
         nrIdle++;
         w.lastActive = runtime.nanoTime();
@@ -467,7 +468,7 @@ final class WorkerPool extends PoolRunningPadAfter {
         }
     }
 
-    private void leaveIdle(Worker w) {
+    void leaveIdle(Worker w) {
         w.kicked = false;
         if ((w.flags & Worker.IDLE) == 0) {
             return;
@@ -981,7 +982,7 @@ final class WorkerPool extends PoolRunningPadAfter {
      *
      * @return true if the inbox held items afterwards (the caller looks at the worklist again)
      */
-    private boolean runWorklist(Worker w) {
+    boolean runWorklist(Worker w) {
         clearFlags(w, Worker.PREP);
         WorkerCpuClock.startRun(w); // the CPU clock was read before the worker parked; the wall clock at the first item
         do {
@@ -1046,48 +1047,6 @@ final class WorkerPool extends PoolRunningPadAfter {
         processScheduledWorks(w);
         WorkerCpuClock.endRun(w);
         setFlags(w, Worker.PREP); // nr_running may drop: the caller's predicates drain the inbox
-    }
-
-    /**
-     * Test hook for model checking with a deterministic executor: in a runtime whose thread
-     * factory never starts its threads, the calling thread acts as the pool's most recently idled
-     * worker for one round of {@link #workerThread}, from its wake-up until it would go idle
-     * again, running what that worker would run. The pool keeps at most two such workers, so
-     * two test threads can run items at once. Not used by the runtime itself.
-     *
-     * @return whether an item was run
-     */
-    boolean runAsIdleWorker() {
-        lockPool();
-        try {
-            Worker w = idleHead;
-            if (w == null || closing) {
-                return false;
-            }
-            leaveIdle(w);
-            if (!mayStartWorking() && nrWorkers < 2) {
-                // As a manager would: another idle worker, for a second test thread to play.
-                // Two at most, so that no idle worker is ever surplus and no cull timer is armed.
-                createWorker();
-            }
-            Worker previous = Worker.current();
-            Worker.setCurrent(w);
-            boolean ran = false;
-            try {
-                while (needMoreWorker()) {
-                    ran = true;
-                    if (!runWorklist(w)) {
-                        break;
-                    }
-                }
-            } finally {
-                Worker.setCurrent(previous);
-                enterIdle(w);
-            }
-            return ran;
-        } finally {
-            unlockPool();
-        }
     }
 
     void processScheduledWorks(Worker w) {
@@ -1299,78 +1258,6 @@ final class WorkerPool extends PoolRunningPadAfter {
         destroyWorker(w);
     }
 
-    /**
-     * @return how long the worklist has been seen waiting without an item starting, or -1 if it
-     *     is empty (the watchdog's {@code wq_watchdog_timer_fn} test)
-     */
-    long stalledNanos(long now) {
-        lockPool();
-        try {
-            return stalledLocked(now);
-        } finally {
-            unlockPool();
-        }
-    }
-
-    /**
-     * The progress test behind the watchdog and the dumps (L). Instead of a timestamp touched at
-     * every item start (a clock reading per item), observers compare {@link #nrStarted} with what
-     * they saw last: a stall is counted from the first observation that found the worklist
-     * waiting with no start since the previous one. So a stall is reported between one and
-     * about one and a quarter thresholds after it began (the watchdog looks every quarter).
-     *
-     * @return nanoseconds the worklist has been seen waiting without progress, or -1 if it is empty
-     */
-    long stalledLocked(long now) {
-        if (worklist.isEmpty()) {
-            stallSeenSince = 0;
-            observedStarted = nrStarted;
-            return -1;
-        }
-        if (nrStarted != observedStarted || stallSeenSince == 0) {
-            observedStarted = nrStarted;
-            stallSeenSince = now;
-        }
-        return Math.max(0, now - stallSeenSince);
-    }
-
-    /** @return a consistent snapshot of this pool, taken under its lock */
-    io.jworkqueue.PoolInfo info(long now) {
-        lockPool();
-        try {
-            long waited = Math.max(0, stalledLocked(now)) / 1_000_000L;
-            return new io.jworkqueue.PoolInfo(id, cpu, isUnbound(), highpri, nice,
-                    isUnbound() ? "0x4" : "0x0", nrWorkers, nrIdle, nrRunning, worklist.size(), waited,
-                    manager != null, cpuList());
-        } finally {
-            unlockPool();
-        }
-    }
-
-    /** Restarts the watchdog clock (after a lockup was reported). */
-    void touchWatchdog(long now) {
-        lockPool();
-        try {
-            observedStarted = nrStarted;
-            stallSeenSince = now;
-        } finally {
-            unlockPool();
-        }
-    }
-
-    List<Worker> workersSnapshotLocked() { // L
-        return new ArrayList<>(workers);
-    }
-
-    List<Worker> workersSnapshot() {
-        lockPool();
-        try {
-            return new ArrayList<>(workers);
-        } finally {
-            unlockPool();
-        }
-    }
-
     // ------------------------------------------------------------------ shutdown
 
     /** Tells every worker to exit and waits for their threads. */
@@ -1480,62 +1367,5 @@ final class WorkerPool extends PoolRunningPadAfter {
     @Override
     public String toString() {
         return "pool " + id + (isUnbound() ? " unbound cpus=" + cpuList() : " cpu=" + cpu) + (highpri ? " highpri" : "");
-    }
-}
-
-/**
- * The fields of a pool that a lock-free queue call reads for every item it leaves on the inbox
- * ({@link WorkerPool#pushBehind}), first in the object and padded off the fields the worker
- * writes while it runs items (nrStarted, the drain flag, ...): sharing a cache line with those,
- * they would miss the producer's cache after nearly every item.
- */
-class PoolFixed {
-    final RuntimeCore runtime; // I
-    /** I: the CPU of a bound pool, -1 for an unbound pool. */
-    final int cpu;
-    /**
-     * A: the lock-free inbox, a Treiber stack of items linked through their {@code inboxNext}.
-     * A queue call leaves an item here instead of taking the lock when it would only wait if
-     * linked now ({@link WorkerPool#mayLeaveOnInbox}); whoever next takes the lock moves it to
-     * its pwq ({@link WorkerPool#drainInbox}). See {@link WorkerPool#pushBehind}.
-     */
-    final Inbox inbox = new Inbox();
-
-    PoolFixed(RuntimeCore runtime, int cpu) {
-        this.runtime = runtime;
-        this.cpu = cpu;
-    }
-}
-
-/** Padding before {@link PoolRunning#nrRunning}, as for the inbox ({@link Inbox}). */
-class PoolRunningPadBefore extends PoolFixed {
-    @SuppressWarnings("unused")
-    private long p0, p1, p2, p3, p4, p5, p6, p7;
-
-    PoolRunningPadBefore(RuntimeCore runtime, int cpu) {
-        super(runtime, cpu);
-    }
-}
-
-class PoolRunning extends PoolRunningPadBefore {
-    /**
-     * L for writes; volatile because a lock-free queue call reads it after its push onto the
-     * inbox, while a worker that lowers it reads the inbox afterwards (in the predicates): one of
-     * the two always sees the other (see {@link WorkerPool#pushBehind}). Written when a worker
-     * starts or ends a run, sleeps or wakes, not per item.
-     */
-    volatile int nrRunning;
-
-    PoolRunning(RuntimeCore runtime, int cpu) {
-        super(runtime, cpu);
-    }
-}
-
-class PoolRunningPadAfter extends PoolRunning {
-    @SuppressWarnings("unused")
-    private long q0, q1, q2, q3, q4, q5, q6, q7;
-
-    PoolRunningPadAfter(RuntimeCore runtime, int cpu) {
-        super(runtime, cpu);
     }
 }

@@ -537,7 +537,7 @@ final class WorkqueueImpl implements Workqueue {
             try {
                 collect(p.worklist, pwq, queued);
                 collect(pwq.inactive, pwq, queued);
-                for (Worker w : p.workersSnapshotLocked()) {
+                for (Worker w : PoolViews.workersLocked(p)) {
                     collect(w.scheduled, pwq, queued);
                 }
             } finally {
