@@ -609,7 +609,7 @@ final class WorkerPool extends PoolRunningPadAfter {
 
     /**
      * The worklist is about to become non-empty: make sure the watchdog looks (L). No clock is
-     * read here: the watchdog measures progress by {@link #nrStarted} (see {@link #stalledLocked}).
+     * read here: the watchdog measures progress by {@link #nrStarted} (see {@link PoolViews#stalledLocked}).
      */
     void worklistFilling() {
         runtime.watchdogNeeded();
