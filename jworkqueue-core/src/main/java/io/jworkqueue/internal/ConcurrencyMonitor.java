@@ -6,23 +6,23 @@ import java.util.concurrent.locks.LockSupport;
  * Watches running workers of bound and unbound pools for sleeping and CPU hogging, standing in for the
  * kernel's scheduler hooks ({@code wq_worker_sleeping}, {@code wq_worker_running},
  * {@code wq_worker_tick}), which the JVM does not have; and, in the virtual-thread mode, the
- * virtual unbound pools for workers that hold their carriers (see {@code WorkerPool.sampleVirtual}).
+ * virtual unbound pools for workers that hold their carriers (see {@code PoolSampler.sampleVirtual}).
  *
  * <p>It costs nothing while no pool needs it: the thread parks without a deadline until a pool
  * kicks it because items wait behind a running worker ({@link #request()}). While needed it
- * samples every {@link #SAMPLE_NANOS} (see {@link WorkerPool#sample}: under the pool lock, thread
+ * samples every {@link #SAMPLE_NANOS} (see {@link PoolSampler#sample}: under the pool lock, thread
  * CPU clocks, {@code /proc}), and in between, for {@link #LOOK_WINDOW_NANOS} after a sample
  * last found a worker blocked, takes a lock-free look every {@link #LOOK_NANOS} at the thread
- * states of the running workers ({@link WorkerPool#quickLook}); a pool where a worker seems to
+ * states of the running workers ({@link PoolSampler#quickLook}); a pool where a worker seems to
  * have blocked or woken is sampled at once, so in a workload that blocks a worker that blocks
  * is replaced within a fraction of a millisecond; blocking native I/O, which the JVM reports as
  * RUNNABLE, is recognised once the thread's CPU clock has stood still for
- * {@link WorkerPool#NATIVE_BLOCK_NANOS} (3 ms), so that mere preemption does not count. When no pool needs watching any more, it parks again.
+ * {@link PoolSampler#NATIVE_BLOCK_NANOS} (3 ms), so that mere preemption does not count. When no pool needs watching any more, it parks again.
  */
 final class ConcurrencyMonitor implements Runnable {
     /** The sampling period while some pool needs watching. */
     static final long SAMPLE_NANOS = 500_000L;
-    /** The period of the lock-free looks between two samples ({@link WorkerPool#quickLook}). */
+    /** The period of the lock-free looks between two samples ({@link PoolSampler#quickLook}). */
     static final long LOOK_NANOS = 100_000L;
     /**
      * The looks are taken only this long after a sample last found a worker newly blocked: a
@@ -136,7 +136,7 @@ final class ConcurrencyMonitor implements Runnable {
 
     /**
      * Waits for the next regular sample, {@link #SAMPLE_NANOS} from now, taking a lock-free look
-     * at every pool each {@link #LOOK_NANOS} meanwhile ({@link WorkerPool#quickLook}); a pool
+     * at every pool each {@link #LOOK_NANOS} meanwhile ({@link PoolSampler#quickLook}); a pool
      * whose look finds a worker that may have blocked or woken is sampled at once.
      */
     private void lookBetweenSamples(long thresh) {
@@ -155,19 +155,19 @@ final class ConcurrencyMonitor implements Runnable {
                 return;
             }
             for (WorkerPool p : runtime.boundPools()) {
-                if (p.quickLook()) {
-                    p.sample(thresh);
+                if (PoolSampler.quickLook(p)) {
+                    PoolSampler.sample(p, thresh);
                 }
             }
             for (WorkerPool p : runtime.unboundPools()) {
-                if (p.quickLook()) {
-                    p.sample(thresh);
+                if (PoolSampler.quickLook(p)) {
+                    PoolSampler.sample(p, thresh);
                 }
             }
         }
     }
 
-    /** A sample found a worker newly blocked (monitor thread only: {@link WorkerPool#sample} calls it). */
+    /** A sample found a worker newly blocked (monitor thread only: {@link PoolSampler#sample} calls it). */
     void blockSeen(long now) {
         blockSeenAt = now;
     }
@@ -175,10 +175,10 @@ final class ConcurrencyMonitor implements Runnable {
     private boolean sampleAll(long thresh) {
         boolean needed = false;
         for (WorkerPool p : runtime.boundPools()) {
-            needed |= p.sample(thresh);
+            needed |= PoolSampler.sample(p, thresh);
         }
         for (WorkerPool p : runtime.unboundPools()) { // the live ones, read each round
-            needed |= p.sample(thresh);
+            needed |= PoolSampler.sample(p, thresh);
         }
         return needed;
     }

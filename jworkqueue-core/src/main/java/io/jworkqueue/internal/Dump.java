@@ -40,17 +40,17 @@ final class Dump {
                 }
                 sb.append("pool ").append(p.id).append(": ").append(Formats.poolAttrs(p));
                 if (!p.worklist.isEmpty()) {
-                    sb.append(" hung=").append(Math.max(0, p.stalledLocked(now)) / 1_000_000_000L).append('s');
+                    sb.append(" hung=").append(Math.max(0, PoolViews.stalledLocked(p, now)) / 1_000_000_000L).append('s');
                 }
                 sb.append(" workers=").append(p.nrWorkers).append(" idle:");
-                for (Worker w : p.workersSnapshotLocked()) {
+                for (Worker w : PoolViews.workersLocked(p)) {
                     if ((w.flags & Worker.IDLE) != 0) {
                         sb.append(' ').append(w.id);
                     }
                 }
                 sb.append('\n');
             } finally {
-                p.lock.unlock();
+                p.unlockPool();
             }
         }
         return sb.toString();
@@ -96,7 +96,7 @@ final class Dump {
         p.lockPool();
         try {
             StringBuilder inflight = new StringBuilder(), pending = new StringBuilder(), inactive = new StringBuilder();
-            for (Worker w : p.workersSnapshotLocked()) {
+            for (Worker w : PoolViews.workersLocked(p)) {
                 Work cur = w.currentWork;
                 if (cur != null && w.currentPwq == pwq) {
                     sep(inflight).append(w).append(':').append(fnName(cur));
@@ -123,7 +123,7 @@ final class Dump {
                 out.append("    inactive: ").append(inactive).append('\n');
             }
         } finally {
-            p.lock.unlock();
+            p.unlockPool();
         }
     }
 
@@ -172,7 +172,7 @@ final class Dump {
     /** The stacks of a pool's busy workers, for the lockup report. */
     static String stacks(WorkerPool p) {
         StringBuilder sb = new StringBuilder();
-        List<Worker> ws = p.workersSnapshot();
+        List<Worker> ws = PoolViews.workers(p);
         for (Worker w : ws) {
             Work cur = w.currentWork; // racy: the worker may have moved on since the snapshot
             if (cur == null || w.thread == null) {

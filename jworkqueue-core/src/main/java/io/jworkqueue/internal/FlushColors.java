@@ -130,7 +130,7 @@ final class FlushColors {
             try {
                 pwq.workColor = workColor;
             } finally {
-                pwq.pool.lock.unlock();
+                pwq.pool.unlockPool();
             }
         }
         return myColor;
@@ -171,7 +171,7 @@ final class FlushColors {
                     return false;
                 }
             } finally {
-                pwq.pool.lock.unlock();
+                pwq.pool.unlockPool();
             }
         }
         return true;

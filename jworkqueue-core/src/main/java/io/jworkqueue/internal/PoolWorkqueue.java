@@ -243,7 +243,7 @@ final class PoolWorkqueue extends PwqLimitsPadAfter {
                         try {
                             refresh();
                         } finally {
-                            pool.lock.unlock();
+                            pool.unlockPool();
                         }
                     });
                 }

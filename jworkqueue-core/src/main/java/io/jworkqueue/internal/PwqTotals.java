@@ -53,7 +53,7 @@ final class PwqTotals {
                 t.nrInactive += pwq.inactive.size();
                 t.add(pwq);
             } finally {
-                pwq.pool.lock.unlock();
+                pwq.pool.unlockPool();
             }
         }
         t.add(wq.releasedStats());

@@ -98,7 +98,7 @@ final class Reports {
 
     /**
      * A virtual worker of the virtual-thread mode held its carrier past {@code cpu_intensive_thresh}
-     * while items waited (see {@code WorkerPool.sampleVirtual}): reported like a CPU hog (the JFR
+     * while items waited (see {@code PoolSampler.sampleVirtual}): reported like a CPU hog (the JFR
      * event, and a log line at most once per function and minute), its time being wall time.
      *
      * @param pinned whether its carrier was parked (blocked while pinned) rather than runnable

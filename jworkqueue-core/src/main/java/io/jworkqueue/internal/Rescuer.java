@@ -97,8 +97,8 @@ final class Rescuer implements Runnable {
         w.thread = thread;
         w.flags = Worker.RESCUER;
         Worker.setCurrent(w);
-        WorkerPool.markCpu(w); // no idle phase to read its CPU clock in
-        pool.startRun(w);
+        WorkerCpuClock.markCpu(w); // no idle phase to read its CPU clock in
+        WorkerCpuClock.startRun(w);
         pool.lockPool();
         try {
             // Take this workqueue's items off the worklist (assign_work hands an item that is
@@ -116,7 +116,7 @@ final class Rescuer implements Runnable {
                 work = next;
             }
             pool.processScheduledWorks(w);
-            pool.endRun(w);
+            WorkerCpuClock.endRun(w);
             // Still short of workers and more of ours waiting: stay on the mayday list.
             if (pool.needToCreateWorker()) {
                 for (Work x = pool.worklist.first(); x != null; x = pool.worklist.after(x)) {
@@ -129,7 +129,7 @@ final class Rescuer implements Runnable {
             pool.kick();
         } finally {
             if (pool.lock.isHeldByCurrentThread()) {
-                pool.lock.unlock();
+                pool.unlockPool();
             }
             Worker.setCurrent(null);
         }

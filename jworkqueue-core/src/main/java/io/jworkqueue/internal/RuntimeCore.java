@@ -229,7 +229,7 @@ public final class RuntimeCore {
         long now = nanoTime();
         List<io.jworkqueue.PoolInfo> l = new ArrayList<>();
         for (WorkerPool p : allPools()) {
-            l.add(p.info(now));
+            l.add(PoolViews.info(p, now));
         }
         return l;
     }
@@ -558,7 +558,7 @@ public final class RuntimeCore {
         }
         int interrupted = 0;
         for (WorkerPool p : allPools()) {
-            for (Worker w : p.workersSnapshot()) {
+            for (Worker w : PoolViews.workers(p)) {
                 Work cur = w.currentWork; // racy: it may have returned meanwhile
                 if (cur != null && !(cur instanceof Barrier) && w.thread != null) {
                     w.thread.interrupt();

@@ -66,7 +66,7 @@ final class Watchdog {
     /** Whether some pool has a non-empty worklist now. */
     private boolean anyWaiting() {
         for (WorkerPool p : runtime.allPools()) {
-            if (p.stalledNanos(runtime.nanoTime()) >= 0) {
+            if (PoolViews.stalledNanos(p, runtime.nanoTime()) >= 0) {
                 return true;
             }
         }
@@ -113,13 +113,13 @@ final class Watchdog {
         long now = runtime.nanoTime();
         boolean waiting = false;
         for (WorkerPool p : runtime.allPools()) {
-            long stalled = p.stalledNanos(now);
+            long stalled = PoolViews.stalledNanos(p, now);
             if (stalled >= 0) {
                 waiting = true;
             }
             if (stalled > thresh) {
                 reportLockup(p, stalled);
-                p.touchWatchdog(now);
+                PoolViews.touchWatchdog(p, now);
             }
         }
         return waiting;

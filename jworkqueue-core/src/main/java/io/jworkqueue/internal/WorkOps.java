@@ -336,7 +336,7 @@ public final class WorkOps {
                     return 1;
                 }
             } finally {
-                pool.lock.unlock();
+                pool.unlockPool();
             }
         }
         return -1;
@@ -549,7 +549,7 @@ public final class WorkOps {
                     continue;
                 }
             } finally {
-                pool.lock.unlock();
+                pool.unlockPool();
             }
             break;
         }
@@ -616,7 +616,7 @@ public final class WorkOps {
         try {
             return pool.findWorkerExecutingWork(w) != null;
         } finally {
-            pool.lock.unlock();
+            pool.unlockPool();
         }
     }
 

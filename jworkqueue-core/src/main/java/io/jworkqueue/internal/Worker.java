@@ -44,7 +44,7 @@ final class Worker implements Runnable {
      * runnable is no evidence that it runs (it may not have reached its blocking call).
      */
     boolean presumed;
-    /** L: System.nanoTime() when the worker last became idle (for idle culling). */
+    /** L: the runtime's clock when the worker last became idle (for idle culling). */
     long lastActive;
     /** L: the item being run, its pwq and its flags while queued; null when not running. */
     Work currentWork; // also read racily by dumps, and by the worker's own thread
@@ -74,7 +74,7 @@ final class Worker implements Runnable {
     /** L: busy-hash chain, idle-list links. */
     Worker hashNext, idleNext, idlePrev;
 
-    // C: CPU-time attribution (see WorkerPool overview); clock: System.nanoTime() when the
+    // C: CPU-time attribution (see WorkerCpuClock); clock: the runtime's clock when the
     // previous item of the current run ended, or the run started.
     long cpuMark, attributedSinceMark, clock;
     /** C (written under L): the pwq whose items the open cpu-time segment holds, and how many. */
@@ -86,11 +86,11 @@ final class Worker implements Runnable {
     /** CPU time when the current item started or last woke ({@code current_at}). */
     long currentAtCpu;
     long lastSampleCpu;
-    /** System.nanoTime() of the last sample that saw the CPU clock advance. */
+    /** System.nanoTime() (the runtime's clock for a virtual worker) of the last sample that saw the CPU clock advance, or it unmounted. */
     long lastProgressAt;
     /**
      * The last sample found the thread blocked in native code (RUNNABLE, its CPU clock standing
-     * still); read racily by {@link WorkerPool#quickLook}.
+     * still); read racily by {@link PoolSampler#quickLook}.
      */
     boolean nativeBlock;
 
@@ -125,7 +125,7 @@ final class Worker implements Runnable {
     public void run() {
         tid = virtualThread ? -1 : NativeThreads.currentTid(); // a virtual thread has no kernel thread of its own
         CpuPinning.workerStarted(pool);
-        WorkerPool.markCpu(this);
+        WorkerCpuClock.markCpu(this);
         CURRENT.set(this);
         try {
             while (true) {

@@ -2,8 +2,6 @@ package io.jworkqueue.internal;
 
 import io.jworkqueue.Work;
 import io.jworkqueue.internal.jfr.Jfr;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
@@ -44,13 +42,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * (keyed by identity, chained through the workers); a newly assigned item already running on
  * another worker moves to that worker's scheduled list ({@link #assignWork}).
  *
- * <p><b>CPU time.</b> Reading a clock per tiny item would cost as much as the rest of its
- * bookkeeping, so a worker charges <em>segments</em>: the consecutive items of one pwq it ran,
- * at most {@value #SEGMENT_ITEMS}, with one wall-clock reading at each segment's end (and before
- * a flush barrier runs or a flushed colour drains, so flushers see their items charged). The
- * thread CPU clock, a system call, is read only for segments of 50 us or more of wall time;
- * shorter ones are charged their wall time, and the next reading is corrected by what was
- * charged meanwhile. The watchdog needs no clock per item either: it measures progress by
+ * <p><b>CPU time.</b> Each pwq's {@code cpu_time} is charged per segment of items, not per item
+ * ({@link WorkerCpuClock}). The watchdog needs no clock per item either: it measures progress by
  * {@link #nrStarted}.
  *
  * <p><b>Presumed sleepers.</b> An item the monitor saw blocked in its last run starts outside
@@ -75,7 +68,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * about as much as a queue node): there is no manager round-trip. A virtual worker that keeps
  * its carrier (blocked while pinned, or CPU-bound: there is no preemption) stalls the items
  * behind it; the monitor watches a virtual pool while items wait on its worklist
- * ({@link #sampleVirtual}) and, when none has started for {@code cpu_intensive_thresh}, runs
+ * ({@link PoolSampler#sampleVirtual}) and, when none has started for {@code cpu_intensive_thresh}, runs
  * them on a platform <em>relief</em> worker ({@link #relieve}) that leaves when the worklist is
  * empty. See docs/DESIGN.md, Virtual-thread mode.
  *
@@ -89,21 +82,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * pools).
  */
 final class WorkerPool extends PoolRunningPadAfter {
-    private static final int BUSY_HASH_BITS = 6;
     /** How often {@link #lockSpin()} retries before parking on the lock. */
     private static final int SPIN_TRIES = 128;
     /** {@code MAX_IDLE_WORKERS_RATIO}. */
     static final int MAX_IDLE_WORKERS_RATIO = 4;
     /** {@code MAYDAY_INITIAL_TIMEOUT}, {@code MAYDAY_INTERVAL}. */
-    /** How long a RUNNABLE worker's CPU clock must stand still before it counts as blocked. */
-    static final long NATIVE_BLOCK_NANOS = 3_000_000L;
     static final long MAYDAY_INITIAL_NANOS = 10_000_000L, MAYDAY_INTERVAL_NANOS = 100_000_000L;
-    private static final long SHORT_ITEM_NANOS = 50_000;
-    /** At most this many items of one pwq are charged per clock reading (see {@link #chargeSegment}). */
-    static final int SEGMENT_ITEMS = 32;
-    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
-    private static final boolean CPU_CLOCK = THREADS.isCurrentThreadCpuTimeSupported();
-
     // runtime, cpu and the inbox (I) are inherited from PoolFixed: lock-free queue calls read
     // them for every item, away from the fields the worker writes.
     final int id; // I
@@ -132,43 +116,45 @@ final class WorkerPool extends PoolRunningPadAfter {
     int nrWorkers, nrIdle;
     /** L: {@link #drainInbox} is on the stack (its kick must not drain again). */
     private boolean inDrain;
-    private Worker idleHead, idleTail;
+    Worker idleHead;
+    private Worker idleTail;
     /** L: items (and barriers) this pool has started: the watchdog's measure of progress. */
     long nrStarted;
     /**
      * L: what the last observer of progress (watchdog, dump, snapshot) saw: {@link #nrStarted},
      * and since when the worklist has been seen waiting without a start (0: not seen waiting).
      */
-    private long observedStarted, stallSeenSince;
+    long observedStarted, stallSeenSince;
     /** Culls surplus idle workers ({@code idle_timer}); armed only while there are too many. */
     private final InternalTimer idleTimer = new InternalTimer(this::idleTimerFired);
     /** Sends maydays while a worker cannot be created ({@code mayday_timer}). */
     private final InternalTimer maydayTimer = new InternalTimer(this::maydayTimerFired);
     private boolean maydayArmed;
-    private final Worker[] busyHash = new Worker[1 << BUSY_HASH_BITS];
-    private Worker manager;
+    /** L: the workers running an item, by item ({@link #findWorkerExecutingWork}). */
+    private final BusyHash busy = new BusyHash();
+    Worker manager;
     // L: set by a queueing thread while it holds the lock; kick() then leaves the chosen idle
     // worker in wakeAfterUnlock and unlockAndWake() unparks it once the lock is free. Woken under
     // the lock, the worker would find the lock held, park again on it (a second context switch)
     // and allocate an AQS node for the wait: 32 B per queued item (AllocationTest).
     boolean deferWake;
     private Thread wakeAfterUnlock;
-    private final List<Worker> workers = new ArrayList<>();
+    final List<Worker> workers = new ArrayList<>();
     /**
      * A (written under L): {@link #workers} as an array, replaced whenever a worker joins or
-     * leaves, for the monitor's lock-free look ({@link #quickLook}).
+     * leaves, for the monitor's lock-free look ({@link PoolSampler#quickLook}).
      */
-    private volatile Worker[] workerArray = new Worker[0];
+    volatile Worker[] workerArray = new Worker[0];
     private final BitSet workerIds = new BitSet();
-    private boolean closing;
+    boolean closing;
     /** L: worker creation is failing (logged once per episode). */
     private boolean creationFailing;
-    // L: the virtual pool's watch ({@link #sampleVirtual}). watched: the monitor has been asked
+    // L: the virtual pool's watch ({@link PoolSampler#sampleVirtual}). watched: the monitor has been asked
     // to sample this pool and has not yet let go of it; stallObserved/stallSince: nrStarted as
     // last seen with items waiting, and since when no item has started (0: not waiting);
     // emptySince: since when the worklist has been seen empty while watched (0: not seen).
-    private boolean watched;
-    private long stallObserved, stallSince, emptySince;
+    boolean watched;
+    long stallObserved, stallSince, emptySince;
     /** L: platform relief workers of this virtual pool now alive. */
     int nrRelief;
 
@@ -237,6 +223,52 @@ final class WorkerPool extends PoolRunningPadAfter {
     /** {@code keep_working}: work is waiting and at most {@link #target} workers (this one included) run. */
     boolean keepWorking() {
         return !worklistEmpty() && nrRunning <= target;
+    }
+
+    /** {@code need_to_create_worker}: a worker is needed and none is idle. */
+    boolean needToCreateWorker() {
+        return needMoreWorker() && !mayStartWorking();
+    }
+
+    /**
+     * {@code too_many_workers}: more than two idle workers, and the idle ones beyond two are at
+     * least a quarter of the busy ones. The manager counts as idle.
+     */
+    boolean tooManyWorkers() {
+        int idle = nrIdle + (manager != null ? 1 : 0);
+        int busy = nrWorkers - idle;
+        return idle > 2 && (idle - 2) * MAX_IDLE_WORKERS_RATIO >= busy;
+    }
+
+    /**
+     * The worker went to sleep (L): it leaves nr_running ({@code wq_worker_sleeping}'s books),
+     * told by a blocking hint, or {@code detected} by the monitor (or presumed, see
+     * {@link #presumeSleeping}). The caller has checked that it was counted.
+     */
+    void wentToSleep(Worker w, boolean detected) {
+        w.sleeping = true;
+        w.sleepingDetected = detected;
+        nrRunning--;
+    }
+
+    /**
+     * A sleeping worker runs again (L): it is counted in nr_running again unless NOT_RUNNING
+     * ({@code wq_worker_running}'s books).
+     */
+    void runningAgain(Worker w) {
+        w.presumed = false;
+        w.sleepingDetected = false;
+        w.sleeping = false;
+        if ((w.flags & Worker.NOT_RUNNING) == 0) {
+            nrRunning++;
+        }
+    }
+
+    /** A worker went to sleep (L): wakes another if the pool now needs one, a cm_wakeup of its pwq. */
+    void replaceSleeper(Worker w) {
+        if (needMoreWorker() && kick() && w.currentPwq != null) {
+            w.currentPwq.cmWakeup++;
+        }
     }
 
     /**
@@ -389,24 +421,14 @@ final class WorkerPool extends PoolRunningPadAfter {
         drainInbox(true);
     }
 
+    /** Releases the pool lock taken by {@link #lockPool()}. */
+    void unlockPool() {
+        lock.unlock();
+    }
+
     /** The monitor should watch this pool: items wait behind a running worker (any thread). */
     void requestWatch() {
         runtime.monitor().request();
-    }
-
-    /** {@code need_to_create_worker}: a worker is needed and none is idle. */
-    boolean needToCreateWorker() {
-        return needMoreWorker() && !mayStartWorking();
-    }
-
-    /**
-     * {@code too_many_workers}: more than two idle workers, and the idle ones beyond two are at
-     * least a quarter of the busy ones. The manager counts as idle.
-     */
-    boolean tooManyWorkers() {
-        int idle = nrIdle + (manager != null ? 1 : 0);
-        int busy = nrWorkers - idle;
-        return idle > 2 && (idle - 2) * MAX_IDLE_WORKERS_RATIO >= busy;
     }
 
     // ------------------------------------------------------------------ flags (L)
@@ -429,10 +451,10 @@ final class WorkerPool extends PoolRunningPadAfter {
 
     // ------------------------------------------------------------------ idle list (L)
 
-    private void enterIdle(Worker w) {
+    void enterIdle(Worker w) {
         w.flags |= Worker.IDLE;
         nrIdle++;
-        w.lastActive = System.nanoTime();
+        w.lastActive = runtime.nanoTime();
         w.idlePrev = null;
         w.idleNext = idleHead;
         if (idleHead != null) {
@@ -446,7 +468,7 @@ final class WorkerPool extends PoolRunningPadAfter {
         }
     }
 
-    private void leaveIdle(Worker w) {
+    void leaveIdle(Worker w) {
         w.kicked = false;
         if ((w.flags & Worker.IDLE) == 0) {
             return;
@@ -476,7 +498,7 @@ final class WorkerPool extends PoolRunningPadAfter {
             long timeout = runtime.idleTimeoutNanos();
             while (tooManyWorkers() && idleTail != null && !closing) {
                 Worker oldest = idleTail;
-                long idleFor = System.nanoTime() - oldest.lastActive;
+                long idleFor = runtime.nanoTime() - oldest.lastActive;
                 if (idleFor < timeout) {
                     runtime.timers().rearm(idleTimer, timeout - idleFor);
                     return;
@@ -484,7 +506,7 @@ final class WorkerPool extends PoolRunningPadAfter {
                 destroyWorker(oldest);
             }
         } finally {
-            lock.unlock();
+            unlockPool();
         }
     }
 
@@ -561,7 +583,7 @@ final class WorkerPool extends PoolRunningPadAfter {
         Thread t = wakeAfterUnlock;
         wakeAfterUnlock = null;
         deferWake = false;
-        lock.unlock();
+        unlockPool();
         if (t != null) {
             LockSupport.unpark(t);
         }
@@ -587,7 +609,7 @@ final class WorkerPool extends PoolRunningPadAfter {
 
     /**
      * The worklist is about to become non-empty: make sure the watchdog looks (L). No clock is
-     * read here: the watchdog measures progress by {@link #nrStarted} (see {@link #stalledLocked}).
+     * read here: the watchdog measures progress by {@link #nrStarted} (see {@link PoolViews#stalledLocked}).
      */
     void worklistFilling() {
         runtime.watchdogNeeded();
@@ -637,46 +659,13 @@ final class WorkerPool extends PoolRunningPadAfter {
                 maydayArmed = false;
             }
         } finally {
-            lock.unlock();
+            unlockPool();
         }
     }
 
-    // ------------------------------------------------------------------ busy hash (L)
-
-    private static int hash(Work w) {
-        return Node.busyKey(w) & ((1 << BUSY_HASH_BITS) - 1);
-    }
-
-    /** {@code find_worker_executing_work}. */
+    /** {@code find_worker_executing_work} (L). */
     Worker findWorkerExecutingWork(Work work) {
-        for (Worker w = busyHash[hash(work)]; w != null; w = w.hashNext) {
-            if (w.currentWork == work) {
-                return w;
-            }
-        }
-        return null;
-    }
-
-    private void hashAdd(Worker w, Work work) {
-        int h = hash(work);
-        w.hashNext = busyHash[h];
-        busyHash[h] = w;
-    }
-
-    private void hashRemove(Worker w, Work work) {
-        int h = hash(work);
-        Worker prev = null;
-        for (Worker x = busyHash[h]; x != null; prev = x, x = x.hashNext) {
-            if (x == w) {
-                if (prev == null) {
-                    busyHash[h] = x.hashNext;
-                } else {
-                    prev.hashNext = x.hashNext;
-                }
-                w.hashNext = null;
-                return;
-            }
-        }
+        return busy.find(work);
     }
 
     // ------------------------------------------------------------------ list moves (L)
@@ -726,7 +715,7 @@ final class WorkerPool extends PoolRunningPadAfter {
      * ({@link #relieve}). The lock stays held throughout; the manager creates its workers with
      * the lock dropped instead ({@link #createWorkerUnlocked}).
      */
-    private boolean createWorker(boolean relief) {
+    boolean createWorker(boolean relief) {
         if (closing) {
             return false;
         }
@@ -763,7 +752,7 @@ final class WorkerPool extends PoolRunningPadAfter {
         workerIds.set(wid); // reserved while the lock is dropped
         Worker w = null;
         Throwable failure = null;
-        lock.unlock();
+        unlockPool();
         try {
             w = newWorker(wid, false);
         } catch (Throwable e) {
@@ -939,7 +928,7 @@ final class WorkerPool extends PoolRunningPadAfter {
             }
         } finally {
             if (lock.isHeldByCurrentThread()) { // not if the failure came while it was unlocked
-                lock.unlock();
+                unlockPool();
             }
         }
     }
@@ -976,9 +965,9 @@ final class WorkerPool extends PoolRunningPadAfter {
             // may have been used up by lock.lock(), so never park again
         }
         enterIdle(w);
-        lock.unlock();
+        unlockPool();
         try {
-            markCpu(w);
+            WorkerCpuClock.markCpu(w);
             LockSupport.park(this);
             Thread.interrupted();
         } finally {
@@ -993,9 +982,9 @@ final class WorkerPool extends PoolRunningPadAfter {
      *
      * @return true if the inbox held items afterwards (the caller looks at the worklist again)
      */
-    private boolean runWorklist(Worker w) {
+    boolean runWorklist(Worker w) {
         clearFlags(w, Worker.PREP);
-        startRun(w); // the CPU clock was read before the worker parked; the wall clock at the first item
+        WorkerCpuClock.startRun(w); // the CPU clock was read before the worker parked; the wall clock at the first item
         do {
             Work work = worklist.first();
             if (Node.sleptLast(work) && handOffSleeper(w, work)) {
@@ -1011,7 +1000,7 @@ final class WorkerPool extends PoolRunningPadAfter {
                 processScheduledWorks(w);
             }
         } while (keepWorking());
-        endRun(w);
+        WorkerCpuClock.endRun(w);
         setFlags(w, Worker.PREP);
         // Left nr_running: an item pushed onto the inbox meanwhile may have seen this worker
         // still counted; look once more (the other half of push's handshake).
@@ -1054,102 +1043,16 @@ final class WorkerPool extends PoolRunningPadAfter {
      */
     private void runHandedOff(Worker w) {
         clearFlags(w, Worker.PREP);
-        startRun(w);
+        WorkerCpuClock.startRun(w);
         processScheduledWorks(w);
-        endRun(w);
+        WorkerCpuClock.endRun(w);
         setFlags(w, Worker.PREP); // nr_running may drop: the caller's predicates drain the inbox
-    }
-
-    /**
-     * Test hook for model checking with a deterministic executor: in a runtime whose thread
-     * factory never starts its threads, the calling thread acts as the pool's most recently idled
-     * worker for one round of {@link #workerThread}, from its wake-up until it would go idle
-     * again, running what that worker would run. The pool keeps at most two such workers, so
-     * two test threads can run items at once. Not used by the runtime itself.
-     *
-     * @return whether an item was run
-     */
-    boolean runAsIdleWorker() {
-        lockPool();
-        try {
-            Worker w = idleHead;
-            if (w == null || closing) {
-                return false;
-            }
-            leaveIdle(w);
-            if (!mayStartWorking() && nrWorkers < 2) {
-                // As a manager would: another idle worker, for a second test thread to play.
-                // Two at most, so that no idle worker is ever surplus and no cull timer is armed.
-                createWorker();
-            }
-            Worker previous = Worker.current();
-            Worker.setCurrent(w);
-            boolean ran = false;
-            try {
-                while (needMoreWorker()) {
-                    ran = true;
-                    if (!runWorklist(w)) {
-                        break;
-                    }
-                }
-            } finally {
-                Worker.setCurrent(previous);
-                enterIdle(w);
-            }
-            return ran;
-        } finally {
-            lock.unlock();
-        }
     }
 
     void processScheduledWorks(Worker w) {
         Work work;
         while ((work = w.scheduled.first()) != null) {
             processOneWork(w, work);
-        }
-    }
-
-    /** A run of items starts: no segment is open; the first item opens one. */
-    void startRun(Worker w) {
-        w.segmentPwq = null;
-        w.segmentItems = 0;
-    }
-
-    /** A run of items ends: charges its last segment (L). */
-    void endRun(Worker w) {
-        chargeSegment(w);
-    }
-
-    /**
-     * Charges the worker's open segment, the consecutive items of one pwq it ran since the last
-     * clock reading, to that pwq's cpu_time, and starts a new segment now (L). One wall-clock
-     * reading serves up to {@link #SEGMENT_ITEMS} items, where a reading per item would cost
-     * as much as the rest of a tiny item's bookkeeping on some virtual machines. A segment ends
-     * when the pwq changes, after {@link #SEGMENT_ITEMS} items, before a flush barrier runs and
-     * before a flushed colour drains (so a flusher sees what it waited for charged), and when
-     * the run ends. The sum over pwqs stays exact, like the kernel's tick-based accounting.
-     */
-    private void chargeSegment(Worker w) {
-        long now = System.nanoTime();
-        PoolWorkqueue p = w.segmentPwq;
-        if (p != null) {
-            p.cpuTime += cpuCharge(w, now - w.clock);
-            w.segmentPwq = null;
-            w.segmentItems = 0;
-        }
-        w.clock = now;
-    }
-
-    /**
-     * Reads the worker's CPU clock as the base of the next run's charges. A pool worker does it
-     * before it parks, not when it wakes: the reading is a system call, and on the way from a
-     * kick to the first item it would only add latency. A parked thread uses no CPU, so the
-     * base stays right.
-     */
-    static void markCpu(Worker w) {
-        if (CPU_CLOCK && !w.virtualThread) {
-            w.cpuMark = THREADS.getCurrentThreadCpuTime();
-            w.attributedSinceMark = 0;
         }
     }
 
@@ -1173,7 +1076,7 @@ final class WorkerPool extends PoolRunningPadAfter {
         w.currentPwq = pwq;
         w.currentFlags = wflags;
         w.sampledWork = null; // the monitor re-bases its CPU clock for every run, even of the same item
-        hashAdd(w, work);
+        busy.add(w, work);
         WorkList.remove(work);
         if (pwq.wq.cpuIntensive) {
             setFlags(w, Worker.CPU_INTENSIVE);
@@ -1197,15 +1100,15 @@ final class WorkerPool extends PoolRunningPadAfter {
             if ((w.flags & Worker.RESCUER) != 0) {
                 pwq.rescued++;
             }
-            if (pwq != w.segmentPwq || w.segmentItems >= SEGMENT_ITEMS) {
-                chargeSegment(w); // at a run's first item: only reads the clock
+            if (pwq != w.segmentPwq || w.segmentItems >= WorkerCpuClock.SEGMENT_ITEMS) {
+                WorkerCpuClock.chargeSegment(w); // at a run's first item: only reads the clock
                 w.segmentPwq = pwq;
             }
             w.segmentItems++;
         } else if (w.segmentPwq != null) {
-            chargeSegment(w); // its flusher wakes when it runs: charge what ran before it
+            WorkerCpuClock.chargeSegment(w); // its flusher wakes when it runs: charge what ran before it
         }
-        lock.unlock();
+        unlockPool();
         try {
             Object event = Jfr.on() && !barrier ? Jfr.executeStart() : null; // workqueue_execute_start
             Thread.interrupted();
@@ -1227,12 +1130,7 @@ final class WorkerPool extends PoolRunningPadAfter {
         }
         if (w.sleepingDetected) {
             // The monitor took this worker out of nr_running while it blocked; it runs again.
-            w.sleepingDetected = false;
-            w.sleeping = false;
-            w.presumed = false;
-            if ((w.flags & Worker.NOT_RUNNING) == 0) {
-                nrRunning++;
-            }
+            runningAgain(w);
         }
         if ((w.flags & Worker.CPU_INTENSIVE) != 0) {
             clearFlags(w, Worker.CPU_INTENSIVE); // set by the flag, or by hog detection
@@ -1240,11 +1138,11 @@ final class WorkerPool extends PoolRunningPadAfter {
         if (!barrier) {
             pwq.completed++;
             if (w.segmentPwq != null && pwq.wq.hasFlushers()) {
-                chargeSegment(w); // a flusher may be waiting for this item's colour to drain
+                WorkerCpuClock.chargeSegment(w); // a flusher may be waiting for this item's colour to drain
             }
         }
         Node.setSleptLast(work, w.sawBlock);
-        hashRemove(w, work);
+        busy.remove(w, work);
         w.currentWork = null;
         w.currentPwq = null;
         if (w.desc != null) {
@@ -1287,34 +1185,17 @@ final class WorkerPool extends PoolRunningPadAfter {
      * the worker out of nr_running now, as if the monitor had just detected it (L), so the next
      * item starts at once instead of a sampling period later. The monitor counts the worker
      * back in once it has seen it running, its CPU clock moving between two samples
-     * ({@link #sample}); if the run ends without a block being seen, the item loses the
+     * ({@link PoolSampler#sample}); if the run ends without a block being seen, the item loses the
      * presumption.
      */
     private boolean presumeSleeping(Worker w) {
         if ((w.flags & Worker.NOT_RUNNING) != 0 || w.sleeping) {
             return false;
         }
-        w.sleeping = true;
-        w.sleepingDetected = true;
+        wentToSleep(w, true);
         w.presumed = true;
-        nrRunning--;
         requestWatch(); // to count it back in if it runs after all
         return true;
-    }
-
-    private static long cpuCharge(Worker w, long wallNanos) {
-        if (!CPU_CLOCK || w.virtualThread) {
-            return wallNanos; // a virtual thread has no CPU clock: charged its wall time
-        }
-        if (wallNanos < SHORT_ITEM_NANOS) {
-            w.attributedSinceMark += wallNanos;
-            return wallNanos;
-        }
-        long now = THREADS.getCurrentThreadCpuTime();
-        long charge = Math.max(0, now - w.cpuMark - w.attributedSinceMark);
-        w.cpuMark = now;
-        w.attributedSinceMark = 0;
-        return charge;
     }
 
     // ------------------------------------------------------------------ blocking hint
@@ -1331,13 +1212,10 @@ final class WorkerPool extends PoolRunningPadAfter {
             if ((w.flags & Worker.NOT_RUNNING) != 0) {
                 return;
             }
-            w.sleeping = true;
-            nrRunning--;
-            if (needMoreWorker() && kick() && w.currentPwq != null) {
-                w.currentPwq.cmWakeup++;
-            }
+            wentToSleep(w, false);
+            replaceSleeper(w);
         } finally {
-            lock.unlock();
+            unlockPool();
         }
     }
 
@@ -1345,201 +1223,19 @@ final class WorkerPool extends PoolRunningPadAfter {
     void workerRunning(Worker w) {
         lockPool();
         try {
-            if (!w.sleeping) {
-                return;
-            }
-            w.sleeping = false;
-            if ((w.flags & Worker.NOT_RUNNING) == 0) {
-                nrRunning++;
+            if (w.sleeping) {
+                runningAgain(w); // not detected nor presumed: the hint owns the state
             }
         } finally {
-            lock.unlock();
+            unlockPool();
         }
-    }
-
-    // ------------------------------------------------------------------ concurrency monitor
-
-    /**
-     * One sample of every worker running an item, by the {@link ConcurrencyMonitor} (the JVM has
-     * no scheduler hook, so sleeping and CPU hogging are observed from outside):
-     * <ul>
-     *   <li>a counted worker whose thread is WAITING, TIMED_WAITING or BLOCKED, or RUNNABLE
-     *       without its CPU time advancing for 3 ms (blocking native I/O), leaves
-     *       nr_running as if it had slept ({@code wq_worker_sleeping}), and the pool is kicked;</li>
-     *   <li>a detected sleeper that runs again is counted again ({@code wq_worker_running}), and
-     *       its CPU clock for hog detection restarts; a presumed one that has not been seen
-     *       blocked yet only once its CPU clock moved between two samples of the run;</li>
-     *   <li>a counted worker whose item has used more than {@code cpu_intensive_thresh} of CPU
-     *       since it started or last woke becomes CPU_INTENSIVE ({@code wq_worker_tick}).</li>
-     * </ul>
-     *
-     * @return true while the pool still needs watching: items wait behind a running worker, or a
-     *     detected sleeper has not been seen running again
-     */
-    boolean sample(long cpuIntensiveThresholdNanos) {
-        if (virtual) {
-            return sampleVirtual(cpuIntensiveThresholdNanos);
-        }
-        List<Object[]> hogs = null;
-        lockPool();
-        try {
-            boolean sleepers = false;
-            for (Worker w : workers) {
-                Work current = w.currentWork;
-                if (current == null || w.thread == null) {
-                    continue;
-                }
-                boolean counted = (w.flags & Worker.NOT_RUNNING) == 0;
-                if (w.sleeping && !w.sleepingDetected) {
-                    continue; // inside a blocking hint: exact accounting already
-                }
-                long cpuNow = CPU_CLOCK ? THREADS.getThreadCpuTime(w.thread.threadId()) : -1;
-                long now = System.nanoTime();
-                // Ran since the previous sample of this run: its CPU clock moved (without a CPU
-                // clock, a second sample of the run stands in).
-                boolean ranSinceLast = w.sampledWork == current && (!CPU_CLOCK || cpuNow != w.lastSampleCpu);
-                if (w.sampledWork != current) {
-                    w.sampledWork = current;
-                    w.currentAtCpu = cpuNow;
-                    w.lastSampleCpu = cpuNow;
-                    w.lastProgressAt = now;
-                } else if (cpuNow != w.lastSampleCpu) {
-                    w.lastSampleCpu = cpuNow;
-                    w.lastProgressAt = now;
-                }
-                Thread.State st = w.thread.getState();
-                boolean nativeBlock = st == Thread.State.RUNNABLE && CPU_CLOCK && nativeBlocked(w, now);
-                boolean blocked = (st == Thread.State.WAITING || st == Thread.State.TIMED_WAITING
-                        || st == Thread.State.BLOCKED || nativeBlock)
-                        // a worker back from its item waits for this very lock, held by us: not asleep
-                        && !lock.hasQueuedThread(w.thread);
-                w.nativeBlock = blocked && nativeBlock; // its thread state will not tell when it wakes
-                if (w.sleepingDetected) {
-                    if (!blocked && w.presumed && !ranSinceLast) {
-                        // Presumed asleep, and runnable but not seen running yet: it may be on its
-                        // way to the blocking call (or preempted before it). Counting it back in now
-                        // would stop the item started in its place, and the block that follows
-                        // would have to be detected again.
-                        sleepers = true;
-                        continue;
-                    }
-                    if (!blocked) {
-                        w.presumed = false;
-                        w.sleepingDetected = false;
-                        w.sleeping = false;
-                        w.currentAtCpu = cpuNow;
-                        if (counted) {
-                            nrRunning++;
-                        }
-                    } else {
-                        sleepers = true;
-                        if (!w.sawBlock) {
-                            runtime.monitor().blockSeen(now); // a new block, not one seen before
-                        }
-                        w.sawBlock = true;
-                        w.presumed = false;
-                    }
-                    continue;
-                }
-                if (!counted) {
-                    continue;
-                }
-                if (blocked) {
-                    runtime.monitor().blockSeen(now);
-                    w.sawBlock = true;
-                    w.sleeping = true;
-                    w.sleepingDetected = true;
-                    sleepers = true;
-                    nrRunning--;
-                    if (needMoreWorker() && kick() && w.currentPwq != null) {
-                        w.currentPwq.cmWakeup++;
-                    }
-                } else if (CPU_CLOCK && cpuNow - w.currentAtCpu > cpuIntensiveThresholdNanos) {
-                    setFlags(w, Worker.CPU_INTENSIVE);
-                    if (needMoreWorker()) {
-                        kick();
-                    }
-                    if (w.currentPwq != null) {
-                        w.currentPwq.cpuIntensive++;
-                        if (hogs == null) {
-                            hogs = new ArrayList<>(2);
-                        }
-                        hogs.add(new Object[] {w.currentPwq.wq, current, cpuNow - w.currentAtCpu});
-                    }
-                }
-            }
-            return sleepers || (!worklist.isEmpty() && nrRunning > 0);
-        } finally {
-            lock.unlock();
-            if (hogs != null) { // logged after the pool is unlocked and the next worker woken
-                for (Object[] h : hogs) {
-                    runtime.reportCpuHog((WorkqueueImpl) h[0], (Work) h[1], (Long) h[2]);
-                }
-            }
-        }
-    }
-
-    /**
-     * The monitor's cheap look between two samples, without the lock: whether a {@link #sample}
-     * now could change something, judged from the thread states of the workers running items and
-     * their fields read racily (a hint: a look that misses something leaves it to the next
-     * regular sample, one that is wrong costs one sample). True if a counted worker's thread
-     * waits (a new sleeper, unless it only waits for this pool's lock), a worker taken out of
-     * nr_running by the monitor is runnable (it may run again; not if it was last seen blocked in
-     * native code, which is runnable too), or one of them waits and its run has not been seen
-     * blocked yet. Blocking native I/O (a thread RUNNABLE without CPU
-     * progress) and CPU hogs need the clocks, so only the regular sample finds them. A virtual
-     * pool is never looked at this way. Allocates nothing.
-     */
-    boolean quickLook() {
-        if (virtual) {
-            return false;
-        }
-        for (Worker w : workerArray) {
-            Thread t = w.thread;
-            if (t == null || w.currentWork == null) {
-                continue;
-            }
-            Thread.State st = t.getState();
-            boolean waits = st == Thread.State.WAITING || st == Thread.State.TIMED_WAITING
-                    || st == Thread.State.BLOCKED;
-            if (w.sleepingDetected) {
-                // A worker blocked in native code is RUNNABLE all along: only the sample's clocks
-                // can tell when it runs again.
-                if (waits ? !w.sawBlock : st == Thread.State.RUNNABLE && !w.nativeBlock) {
-                    return true;
-                }
-            } else if (waits && !w.sleeping && (w.flags & Worker.NOT_RUNNING) == 0 && !lock.hasQueuedThread(t)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /**
-     * A RUNNABLE worker whose CPU clock stands still is either blocked in native code or merely
-     * preempted. Where the kernel's scheduler state is readable it decides at once; elsewhere
-     * only a standstill longer than {@link #NATIVE_BLOCK_NANOS} counts.
-     */
-    private static boolean nativeBlocked(Worker w, long now) {
-        if (w.lastProgressAt == now) {
-            return false; // the clock moved in this very sample
-        }
-        char state = NativeThreads.schedulerState(w.tid);
-        if (state != 0) {
-            return state == 'S' || state == 'D';
-        }
-        return now - w.lastProgressAt >= NATIVE_BLOCK_NANOS;
     }
 
     // ------------------------------------------------------------------ virtual pools: carrier stalls
 
-    /** How long the monitor keeps watching a virtual pool whose worklist it saw empty, at most. */
-    static final long VIRTUAL_LINGER_NANOS = 100_000_000L;
-
     /**
      * Items wait on this virtual pool's worklist (L, from {@link #kick()}): have the monitor watch
-     * it, once per watch. Watching lingers after the worklist empties ({@link #sampleVirtual}), so
+     * it, once per watch. Watching lingers after the worklist empties ({@link PoolSampler#sampleVirtual}), so
      * a steady stream of items asks the monitor at most once per linger, not once per item.
      */
     private void watchVirtual() {
@@ -1551,207 +1247,15 @@ final class WorkerPool extends PoolRunningPadAfter {
     }
 
     /**
-     * The monitor's sample of a virtual pool (see the overview). A virtual worker gives its
-     * carrier back whenever it blocks, unless it is <em>pinned</em> (blocked in a native frame or
-     * a class initialiser, in {@code synchronized} on JDK 21-23, in some file I/O), and a
-     * CPU-bound one never does: there is no preemption. Enough of them take every carrier, and
-     * the workers woken for the items on the worklist never run. Two observations, both under
-     * the pool lock, only while items wait:
-     * <ul>
-     *   <li><b>Stall</b> (the action, public API only): items wait and {@link #nrStarted} has not
-     *       moved for {@code cpu_intensive_thresh}: a woken or new virtual worker would have
-     *       started one by then unless it cannot get a carrier. A platform relief worker is
-     *       started ({@link #relieve}), counted in the head item's pwq {@code cmWakeup}, and the
-     *       next one at the earliest one threshold later if the stall goes on (the relief worker
-     *       may block too). It cannot tell why carriers are missing: holders outside this pool
-     *       (other virtual threads of the JVM) stall it the same way and are relieved the same
-     *       way.</li>
-     *   <li><b>Carrier holders</b> (the report): a busy virtual worker seen <em>mounted</em> in
-     *       every sample for longer than the threshold, measured from the first sample of its
-     *       item or the last one that saw it unmounted, held its carrier: CPU-bound, or blocked
-     *       in native code or the VM (mounted, carrier runnable), or parked while pinned
-     *       (mounted, carrier waiting). It is counted as a CPU hog ({@code cpuIntensive}) and
-     *       reported like one, once per run. "Mounted" comes from
-     *       {@link #carrierState(Thread)}; a hold shorter than the sampling period, or one that
-     *       unmounts between samples, is not seen.</li>
-     * </ul>
-     *
-     * @return true while the pool still needs watching
-     */
-    private boolean sampleVirtual(long thresh) {
-        List<Object[]> holders = null;
-        int relieved = 0;
-        long waited = 0;
-        WorkqueueImpl reliefFor = null;
-        lockPool();
-        try {
-            long now = System.nanoTime();
-            if (worklist.isEmpty() || closing) {
-                stallSince = 0;
-                if (emptySince == 0) {
-                    emptySince = now;
-                }
-                if (!closing && now - emptySince < Math.min(thresh, VIRTUAL_LINGER_NANOS)) {
-                    return true;
-                }
-                watched = false; // the next kick with items waiting asks again
-                emptySince = 0;
-                return false;
-            }
-            emptySince = 0;
-            for (Worker w : workers) {
-                Work current = w.currentWork;
-                if (current == null || !w.virtualThread) {
-                    continue;
-                }
-                char c = carrierState(w.thread);
-                if (w.sampledWork != current || c == 'U') {
-                    w.sampledWork = current; // first sample of this run, or it gave its carrier back
-                    w.lastProgressAt = now;
-                } else if ((w.flags & Worker.CPU_INTENSIVE) == 0 && now - w.lastProgressAt >= thresh
-                        && w.currentPwq != null) {
-                    setFlags(w, Worker.CPU_INTENSIVE); // once per run; cleared when the item returns
-                    w.currentPwq.cpuIntensive++;
-                    if (holders == null) {
-                        holders = new ArrayList<>(2);
-                    }
-                    holders.add(new Object[] {w.currentPwq.wq, current, now - w.lastProgressAt, c == 'P'});
-                }
-            }
-            if (nrStarted != stallObserved || stallSince == 0) {
-                stallObserved = nrStarted;
-                stallSince = now;
-            } else if (now - stallSince >= thresh) {
-                Work head = worklist.first();
-                if (createWorker(true)) {
-                    relieved = nrRelief;
-                    waited = now - stallSince;
-                    if (Node.dataVolatile(head) instanceof PoolWorkqueue pwq) {
-                        pwq.cmWakeup++;
-                        reliefFor = pwq.wq;
-                    }
-                }
-                stallSince = now; // the next relief worker one threshold later at the earliest
-            }
-            return true;
-        } finally {
-            lock.unlock();
-            if (holders != null) { // reported after the pool is unlocked
-                for (Object[] h : holders) {
-                    runtime.reportCarrierHog((WorkqueueImpl) h[0], (Work) h[1], (Long) h[2], (Boolean) h[3]);
-                }
-            }
-            if (relieved > 0) {
-                runtime.reportRelief(this, reliefFor, waited, relieved);
-            }
-        }
-    }
-
-    /**
-     * What the JDK shows of a virtual thread's carrier: {@code 'U'} unmounted (parked, or
-     * waiting for a carrier), {@code 'R'} mounted with its carrier runnable (running, or blocked
-     * in native code or the VM), {@code 'P'} mounted with its carrier parked or blocked (parked
-     * while pinned). There is no API for it: {@code VirtualThread.toString()} names the carrier
-     * while mounted ({@code "VirtualThread[#21,name]/runnable@ForkJoinPool-1-worker-1"}, the
-     * format of JDK 21 to 25). If the text does not have that shape, the thread's state stands
-     * in: RUNNABLE counts as {@code 'R'}, anything else as {@code 'U'} (a pinned park is then
-     * not seen). Allocates; the monitor calls it only while items wait.
-     */
-    static char carrierState(Thread t) {
-        String s = t.toString();
-        int slash = s.lastIndexOf("]/");
-        if (slash < 0) {
-            return t.getState() == Thread.State.RUNNABLE ? 'R' : 'U';
-        }
-        int at = s.indexOf('@', slash);
-        if (at < 0) {
-            return 'U';
-        }
-        return s.startsWith("runnable", slash + 2) ? 'R' : 'P';
-    }
-
-    /**
      * The body of a platform relief worker of a virtual pool (L): runs the worklist as any
      * worker does, woken virtual workers taking their share as soon as they get a carrier, and
      * leaves the pool when the worklist is empty (or the pool retires it).
      */
-    private void relieve(Worker w) {
+    void relieve(Worker w) {
         while ((w.flags & Worker.DIE) == 0 && !worklistEmpty()) {
             runWorklist(w);
         }
         destroyWorker(w);
-    }
-
-    /**
-     * @return how long the worklist has been seen waiting without an item starting, or -1 if it
-     *     is empty (the watchdog's {@code wq_watchdog_timer_fn} test)
-     */
-    long stalledNanos(long now) {
-        lockPool();
-        try {
-            return stalledLocked(now);
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /**
-     * The progress test behind the watchdog and the dumps (L). Instead of a timestamp touched at
-     * every item start (a clock reading per item), observers compare {@link #nrStarted} with what
-     * they saw last: a stall is counted from the first observation that found the worklist
-     * waiting with no start since the previous one. So a stall is reported between one and
-     * about one and a quarter thresholds after it began (the watchdog looks every quarter).
-     *
-     * @return nanoseconds the worklist has been seen waiting without progress, or -1 if it is empty
-     */
-    long stalledLocked(long now) {
-        if (worklist.isEmpty()) {
-            stallSeenSince = 0;
-            observedStarted = nrStarted;
-            return -1;
-        }
-        if (nrStarted != observedStarted || stallSeenSince == 0) {
-            observedStarted = nrStarted;
-            stallSeenSince = now;
-        }
-        return Math.max(0, now - stallSeenSince);
-    }
-
-    /** @return a consistent snapshot of this pool, taken under its lock */
-    io.jworkqueue.PoolInfo info(long now) {
-        lockPool();
-        try {
-            long waited = Math.max(0, stalledLocked(now)) / 1_000_000L;
-            return new io.jworkqueue.PoolInfo(id, cpu, isUnbound(), highpri, nice,
-                    isUnbound() ? "0x4" : "0x0", nrWorkers, nrIdle, nrRunning, worklist.size(), waited,
-                    manager != null, cpuList());
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** Restarts the watchdog clock (after a lockup was reported). */
-    void touchWatchdog(long now) {
-        lockPool();
-        try {
-            observedStarted = nrStarted;
-            stallSeenSince = now;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    List<Worker> workersSnapshotLocked() { // L
-        return new ArrayList<>(workers);
-    }
-
-    List<Worker> workersSnapshot() {
-        lockPool();
-        try {
-            return new ArrayList<>(workers);
-        } finally {
-            lock.unlock();
-        }
     }
 
     // ------------------------------------------------------------------ shutdown
@@ -1837,7 +1341,7 @@ final class WorkerPool extends PoolRunningPadAfter {
                 destroyWorker(w);
             }
         } finally {
-            lock.unlock();
+            unlockPool();
         }
         if (starting != null) {
             // The manager starts these without the lock (createWorkerUnlocked); a join before the
@@ -1856,69 +1360,12 @@ final class WorkerPool extends PoolRunningPadAfter {
         try {
             return nrWorkers;
         } finally {
-            lock.unlock();
+            unlockPool();
         }
     }
 
     @Override
     public String toString() {
         return "pool " + id + (isUnbound() ? " unbound cpus=" + cpuList() : " cpu=" + cpu) + (highpri ? " highpri" : "");
-    }
-}
-
-/**
- * The fields of a pool that a lock-free queue call reads for every item it leaves on the inbox
- * ({@link WorkerPool#pushBehind}), first in the object and padded off the fields the worker
- * writes while it runs items (nrStarted, the drain flag, ...): sharing a cache line with those,
- * they would miss the producer's cache after nearly every item.
- */
-class PoolFixed {
-    final RuntimeCore runtime; // I
-    /** I: the CPU of a bound pool, -1 for an unbound pool. */
-    final int cpu;
-    /**
-     * A: the lock-free inbox, a Treiber stack of items linked through their {@code inboxNext}.
-     * A queue call leaves an item here instead of taking the lock when it would only wait if
-     * linked now ({@link WorkerPool#mayLeaveOnInbox}); whoever next takes the lock moves it to
-     * its pwq ({@link WorkerPool#drainInbox}). See {@link WorkerPool#pushBehind}.
-     */
-    final Inbox inbox = new Inbox();
-
-    PoolFixed(RuntimeCore runtime, int cpu) {
-        this.runtime = runtime;
-        this.cpu = cpu;
-    }
-}
-
-/** Padding before {@link PoolRunning#nrRunning}, as for the inbox ({@link Inbox}). */
-class PoolRunningPadBefore extends PoolFixed {
-    @SuppressWarnings("unused")
-    private long p0, p1, p2, p3, p4, p5, p6, p7;
-
-    PoolRunningPadBefore(RuntimeCore runtime, int cpu) {
-        super(runtime, cpu);
-    }
-}
-
-class PoolRunning extends PoolRunningPadBefore {
-    /**
-     * L for writes; volatile because a lock-free queue call reads it after its push onto the
-     * inbox, while a worker that lowers it reads the inbox afterwards (in the predicates): one of
-     * the two always sees the other (see {@link WorkerPool#pushBehind}). Written when a worker
-     * starts or ends a run, sleeps or wakes, not per item.
-     */
-    volatile int nrRunning;
-
-    PoolRunning(RuntimeCore runtime, int cpu) {
-        super(runtime, cpu);
-    }
-}
-
-class PoolRunningPadAfter extends PoolRunning {
-    @SuppressWarnings("unused")
-    private long q0, q1, q2, q3, q4, q5, q6, q7;
-
-    PoolRunningPadAfter(RuntimeCore runtime, int cpu) {
-        super(runtime, cpu);
     }
 }

@@ -195,7 +195,7 @@ final class WorkqueueImpl implements Workqueue {
             try {
                 p.shareBudget();
             } finally {
-                p.pool.lock.unlock();
+                p.pool.unlockPool();
             }
         }
     }
@@ -208,7 +208,7 @@ final class WorkqueueImpl implements Workqueue {
                 pwqDrained(p);
             }
         } finally {
-            p.pool.lock.unlock();
+            p.pool.unlockPool();
         }
     }
 
@@ -268,7 +268,7 @@ final class WorkqueueImpl implements Workqueue {
                     pwqDrained(p);
                 }
             } finally {
-                p.pool.lock.unlock();
+                p.pool.unlockPool();
             }
         }
     }
@@ -449,7 +449,7 @@ final class WorkqueueImpl implements Workqueue {
                     return false;
                 }
             } finally {
-                pwq.pool.lock.unlock();
+                pwq.pool.unlockPool();
             }
         }
         return true;
@@ -537,11 +537,11 @@ final class WorkqueueImpl implements Workqueue {
             try {
                 collect(p.worklist, pwq, queued);
                 collect(pwq.inactive, pwq, queued);
-                for (Worker w : p.workersSnapshotLocked()) {
+                for (Worker w : PoolViews.workersLocked(p)) {
                     collect(w.scheduled, pwq, queued);
                 }
             } finally {
-                p.lock.unlock();
+                p.unlockPool();
             }
         }
         int cancelled = 0;
@@ -565,7 +565,7 @@ final class WorkqueueImpl implements Workqueue {
                     w = next;
                 }
             } finally {
-                p.lock.unlock();
+                p.unlockPool();
             }
         }
         List<DelayedWork> armed = droppedTimers.cancelArmed();
@@ -604,7 +604,7 @@ final class WorkqueueImpl implements Workqueue {
 
     private static void unlockAll(List<WorkerPool> locked) {
         for (WorkerPool p : locked) {
-            p.lock.unlock();
+            p.unlockPool();
         }
     }
 
@@ -668,7 +668,7 @@ final class WorkqueueImpl implements Workqueue {
             try {
                 pwq.adjustLimit(maxActive, frozen);
             } finally {
-                pwq.pool.lock.unlock();
+                pwq.pool.unlockPool();
             }
         }
     }
@@ -682,7 +682,7 @@ final class WorkqueueImpl implements Workqueue {
                     return true;
                 }
             } finally {
-                pwq.pool.lock.unlock();
+                pwq.pool.unlockPool();
             }
         }
         return false;
@@ -696,7 +696,7 @@ final class WorkqueueImpl implements Workqueue {
         try {
             return pwq.isCongested();
         } finally {
-            pwq.pool.lock.unlock();
+            pwq.pool.unlockPool();
         }
     }
 

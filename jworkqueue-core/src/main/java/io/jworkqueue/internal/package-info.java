@@ -30,7 +30,7 @@
  *   <dd>Confined to the worker's own thread, which writes it (and may do so under L); another
  *       thread (a dump) reads it only racily, and the comment says so.</dd>
  *   <dt>M</dt>
- *   <dd>The concurrency monitor's samples of a worker: read and written only by the monitor's
+ *   <dd>The concurrency monitor's samples of a worker ({@code PoolSampler}): read and written only by the monitor's
  *       thread, under L.</dd>
  *   <dt>MD</dt>
  *   <dd>A rescuer's mayday list, guarded by the rescuer object's own monitor (the kernel's

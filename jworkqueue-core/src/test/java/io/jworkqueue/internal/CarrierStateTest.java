@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The proxy the virtual-pool watch uses for "this virtual thread holds its carrier"
- * ({@link WorkerPool#carrierState(Thread)}), against threads in known states; and the pool
+ * ({@link PoolSampler#carrierState(Thread)}), against threads in known states; and the pool
  * constructor's refusal of virtual bound pools.
  */
 @Timeout(60)
@@ -32,7 +32,7 @@ class CarrierStateTest {
         Thread t = Thread.ofVirtual().name("parked").start(LockSupport::park);
         try {
             awaitTrue(() -> t.getState() == Thread.State.WAITING, "the virtual thread to park");
-            assertEquals('U', WorkerPool.carrierState(t), t.toString());
+            assertEquals('U', PoolSampler.carrierState(t), t.toString());
         } finally {
             LockSupport.unpark(t);
             t.join();
@@ -52,7 +52,7 @@ class CarrierStateTest {
         });
         try {
             assertTrue(spinning.await(10, SECONDS));
-            assertEquals('R', WorkerPool.carrierState(t), t.toString());
+            assertEquals('R', PoolSampler.carrierState(t), t.toString());
         } finally {
             stop.set(true);
             t.join();
@@ -81,7 +81,7 @@ class CarrierStateTest {
         try {
             awaitTrue(() -> t.getState() == Thread.State.TIMED_WAITING || t.getState() == Thread.State.WAITING,
                     "the virtual thread to park inside the initialiser");
-            assertEquals('P', WorkerPool.carrierState(t), t.toString());
+            assertEquals('P', PoolSampler.carrierState(t), t.toString());
         } finally {
             INIT_RELEASE.countDown();
             t.join();
@@ -90,11 +90,11 @@ class CarrierStateTest {
 
     @Test
     void carrierState_platformThread_fallsBackOnTheThreadState() throws Exception {
-        assertEquals('R', WorkerPool.carrierState(Thread.currentThread()));
+        assertEquals('R', PoolSampler.carrierState(Thread.currentThread()));
         Thread t = Thread.ofPlatform().daemon(true).start(LockSupport::park);
         try {
             awaitTrue(() -> t.getState() == Thread.State.WAITING, "the platform thread to park");
-            assertEquals('U', WorkerPool.carrierState(t));
+            assertEquals('U', PoolSampler.carrierState(t));
         } finally {
             LockSupport.unpark(t);
             t.join();

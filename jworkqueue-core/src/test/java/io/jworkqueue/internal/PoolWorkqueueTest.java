@@ -377,7 +377,7 @@ class PoolWorkqueueTest {
     /** Counts the pool's idle workers, and those of them already woken (kicked) (L). */
     private static int[] idleAndKicked(WorkerPool pool) {
         int idle = 0, kicked = 0;
-        for (Worker w : pool.workersSnapshotLocked()) {
+        for (Worker w : PoolViews.workersLocked(pool)) {
             if ((w.flags & Worker.IDLE) != 0) {
                 idle++;
                 if (w.kicked) {

@@ -169,7 +169,7 @@ class PresumedSleeperTest {
         try (WorkqueueRuntime rt = WorkqueueRuntime.builder().cpus(1).build()) {
             Workqueue a = rt.alloc("seg_a", java.util.Set.of(), 0);
             Workqueue b = rt.alloc("seg_b", java.util.Set.of(), 0);
-            int n = WorkerPool.SEGMENT_ITEMS * 3 + 5; // several full segments and a partial one
+            int n = WorkerCpuClock.SEGMENT_ITEMS * 3 + 5; // several full segments and a partial one
             Work[] items = new Work[n];
             for (int i = 0; i < n; i++) {
                 items[i] = new Work(self -> { });

@@ -75,7 +75,7 @@ class WatchdogClockTest {
         assertTrue(wq.queueOn(0, new Work(self -> release.await(30, SECONDS))));
         WorkerPool pool = core.boundPool(0, false);
         long deadline = System.nanoTime() + SECONDS.toNanos(10);
-        while (pool.stalledNanos(core.nanoTime()) < 0) {
+        while (PoolViews.stalledNanos(pool, core.nanoTime()) < 0) {
             assertTrue(System.nanoTime() < deadline, "the second item never waited on the worklist");
             Thread.sleep(10); // polling the pool's state: no latch can express it
         }

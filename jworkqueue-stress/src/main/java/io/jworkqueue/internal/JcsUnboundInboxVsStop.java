@@ -10,7 +10,7 @@ import static org.openjdk.jcstress.annotations.Expect.*;
 /**
  * The lock-free queue path of an unbound pool against one of its running workers stopping. The
  * pool's target is two counted workers (its pod's CPUs): one is counted running throughout (a
- * stand-in), the other is the calling thread of {@link WorkerPool#runAsIdleWorker}, which runs
+ * stand-in), the other is the calling thread of {@link PoolTestHooks#runAsIdleWorker}, which runs
  * the one item on the worklist and stops. A queue call pushes a second item onto the inbox and
  * leaves it there if it then reads two workers counted running ({@link WorkerPool#mayLeaveOnInbox});
  * the stopping worker reads the inbox after it lowers nr_running (its worklist ran empty, then
@@ -51,7 +51,7 @@ public class JcsUnboundInboxVsStop {
     /** A worker wakes, runs the worklist (its first item, then whatever the inbox holds) and stops. */
     @Actor
     public void worker() {
-        pool.runAsIdleWorker();
+        PoolTestHooks.runAsIdleWorker(pool);
     }
 
     /** The lock-free branch of {@code WorkOps.queueOwned}. */
@@ -68,7 +68,7 @@ public class JcsUnboundInboxVsStop {
             r.r2 = WorkList.isLinked(item) ? 1 : pool.hasWaiting() ? 2 : 0;
             r.r3 = pool.nrRunning;
             int kicked = 0;
-            for (Worker w : pool.workersSnapshotLocked()) {
+            for (Worker w : PoolViews.workersLocked(pool)) {
                 if (w.kicked && (w.flags & Worker.IDLE) != 0) {
                     kicked++;
                 }

@@ -12,7 +12,7 @@ import java.util.Set;
  * the timer wheel) as hung; so the engine built here never runs a thread of its own: its thread
  * factory hands out threads that end at once without running the worker, and the test's threads
  * play the workers by calling {@link #runOnce}, which runs one round of the real worker loop
- * ({@code WorkerPool.runAsIdleWorker}) with the real queue, activation, non-reentrancy, cancel
+ * ({@code PoolTestHooks.runAsIdleWorker}) with the real queue, activation, non-reentrancy, cancel
  * and flush code around it.
  *
  * <p>The engine is a bare {@link RuntimeCore} (as in the engine's own unit tests): no system
@@ -66,6 +66,6 @@ public final class ModelExecutor {
      * @return whether an item ran; false also while other threads play all of the pool's workers
      */
     public static boolean runOnce(Workqueue wq) {
-        return ((WorkqueueImpl) wq).pwqFor(0).pool.runAsIdleWorker();
+        return PoolTestHooks.runAsIdleWorker(((WorkqueueImpl) wq).pwqFor(0).pool);
     }
 }
