@@ -103,11 +103,6 @@ final class PoolWorkqueue extends PwqLimitsPadAfter {
         }
     }
 
-    /** Whether this pwq takes its slots from the shared budget now (L; tests and dumps). */
-    boolean sharesBudget() {
-        return budgetInUse != null;
-    }
-
     /**
      * Links a newly queued item (the caller owns its PENDING): onto the pool's worklist if an
      * active slot is free and nobody waits before it, else onto the inactive list.
