@@ -660,6 +660,27 @@ class LifecycleTest {
     }
 
     @Test
+    void workqueues_afterDestroysAndAllocs_listsTheLiveOnesInAllocationOrder() {
+        try (WorkqueueRuntime rt = newRuntime()) {
+            int systemCount = rt.workqueues().size();
+            List<Workqueue> live = new ArrayList<>();
+            for (int i = 0; i < 2_000; i++) {
+                live.add(rt.alloc("lc_reg" + i, Set.of(), 0));
+            }
+            for (int i = live.size() - 1; i >= 0; i -= 3) {
+                live.remove(i).destroy(); // from the end, as close() does, and from the middle
+            }
+            live.add(rt.alloc("lc_reg_late", Set.of(), 0));
+            List<Workqueue> listed = rt.workqueues();
+            assertEquals(systemCount + live.size(), listed.size());
+            assertEquals(live, listed.subList(systemCount, listed.size()),
+                    "user workqueues must be listed live-only, in allocation order");
+            assertEquals(live.stream().map(Workqueue::name).toList(),
+                    rt.workqueueInfos().stream().skip(systemCount).map(WorkqueueInfo::getName).toList());
+        }
+    }
+
+    @Test
     void runtimeClose_calledTwice_isIdempotentAndAllocAfterwardsThrows() {
         WorkqueueRuntime rt = newRuntime();
         Workqueue wq = rt.alloc("lc_pre", Set.of(), 0);

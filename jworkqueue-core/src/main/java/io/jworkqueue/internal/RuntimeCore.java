@@ -13,7 +13,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ThreadFactory;
 import java.util.function.Consumer;
 import java.util.function.IntSupplier;
@@ -45,7 +45,15 @@ public final class RuntimeCore {
      */
     private volatile LongSupplier clock;
     private final IntSupplier locator; // I, may be null
-    private final List<WorkqueueImpl> workqueues = new CopyOnWriteArrayList<>();
+    /**
+     * The live workqueues by allocation number, so iteration is in allocation order and adding
+     * or removing one costs O(log n) (a copy-on-write list made allocating and closing a runtime
+     * of many workqueues quadratic). Written under {@code stateLock} (add) or by the
+     * workqueue's own destroy (remove); read by weakly consistent iteration.
+     */
+    private final ConcurrentSkipListMap<Long, WorkqueueImpl> workqueues = new ConcurrentSkipListMap<>();
+    /** Under {@code stateLock}: the allocation number of the next workqueue. */
+    private long nextWorkqueueKey;
     private final Object stateLock = new Object();
     // The knobs the kernel makes writable at run time (module parameters cpu_intensive_thresh_us,
     // watchdog_thresh, power_efficient): set from the config, written by WorkqueueRuntime's
@@ -218,7 +226,7 @@ public final class RuntimeCore {
     /** @return a snapshot of every live workqueue, in allocation order */
     public List<io.jworkqueue.WorkqueueInfo> workqueueInfos() {
         List<io.jworkqueue.WorkqueueInfo> l = new ArrayList<>();
-        for (WorkqueueImpl wq : workqueues) {
+        for (WorkqueueImpl wq : workqueues.values()) {
             l.add(wq.info());
         }
         return l;
@@ -264,7 +272,7 @@ public final class RuntimeCore {
     }
 
     List<WorkqueueImpl> workqueueImpls() {
-        return List.copyOf(workqueues);
+        return List.copyOf(workqueues.values());
     }
 
     /** @return whether the calling thread is a rescuer ({@code current_is_workqueue_rescuer}) */
@@ -341,8 +349,8 @@ public final class RuntimeCore {
             if (closing) {
                 throw new IllegalStateException("runtime is closed; cannot allocate workqueue '" + name + "'");
             }
-            WorkqueueImpl wq = new WorkqueueImpl(this, name, flags, ordered ? 1 : maxActive, ordered, system);
-            workqueues.add(wq);
+            WorkqueueImpl wq = new WorkqueueImpl(this, nextWorkqueueKey++, name, flags, ordered ? 1 : maxActive, ordered, system);
+            workqueues.put(wq.registryKey, wq);
             Jmx j = jmx;
             if (j != null && flags.contains(WorkqueueFlag.SYSFS)) {
                 wq.mbeanName = j.registerWorkqueue(wq);
@@ -352,7 +360,7 @@ public final class RuntimeCore {
     }
 
     void unregister(WorkqueueImpl wq) {
-        workqueues.remove(wq);
+        workqueues.remove(wq.registryKey, wq);
         Jmx j = jmx;
         if (j != null) {
             j.unregister(wq.mbeanName);
@@ -361,7 +369,7 @@ public final class RuntimeCore {
 
     /** @return the live workqueues, system ones included, in allocation order */
     public List<Workqueue> workqueues() {
-        return List.copyOf(workqueues);
+        return List.copyOf(workqueues.values());
     }
 
     // ------------------------------------------------------------------ freezer
@@ -369,7 +377,7 @@ public final class RuntimeCore {
     public void freeze() {
         synchronized (stateLock) {
             freezing = true;
-            for (WorkqueueImpl wq : workqueues) {
+            for (WorkqueueImpl wq : workqueues.values()) {
                 if (wq.freezable) {
                     wq.adjustLimits(true);
                 }
@@ -381,7 +389,7 @@ public final class RuntimeCore {
         if (!freezing) {
             return false;
         }
-        for (WorkqueueImpl wq : workqueues) {
+        for (WorkqueueImpl wq : workqueues.values()) {
             if (wq.freezable && wq.hasActive()) {
                 return true;
             }
@@ -395,7 +403,7 @@ public final class RuntimeCore {
                 return;
             }
             freezing = false;
-            for (WorkqueueImpl wq : workqueues) {
+            for (WorkqueueImpl wq : workqueues.values()) {
                 if (wq.freezable) {
                     wq.adjustLimits(false);
                 }
@@ -450,7 +458,7 @@ public final class RuntimeCore {
             if (freezing) {
                 thaw();
             }
-            List<WorkqueueImpl> all = new ArrayList<>(workqueues);
+            List<WorkqueueImpl> all = new ArrayList<>(workqueues.values());
             if (timeoutNanos >= 0) {
                 shuttingDown = true;
                 for (int i = all.size() - 1; i >= 0; i--) {

@@ -62,6 +62,8 @@ final class WorkqueueImpl implements Workqueue {
 
     /** The JMX name of a {@code SYSFS} workqueue's MXBean, null if none (set once by RuntimeCore.alloc). */
     volatile javax.management.ObjectName mbeanName;
+    /** The runtime's registry key: the workqueue's allocation number. */
+    final long registryKey;
 
     private volatile int maxActive;
     /** The attributes of an unbound workqueue, null for a bound one. */
@@ -76,9 +78,10 @@ final class WorkqueueImpl implements Workqueue {
     /** I: the flush colours (F: their mutex). */
     private final FlushColors flushColors = new FlushColors(this);
 
-    WorkqueueImpl(RuntimeCore runtime, String name, Set<WorkqueueFlag> flags, int maxActive,
+    WorkqueueImpl(RuntimeCore runtime, long registryKey, String name, Set<WorkqueueFlag> flags, int maxActive,
                   boolean ordered, boolean system) {
         this.runtime = runtime;
+        this.registryKey = registryKey;
         this.name = name;
         this.ordered = ordered;
         this.system = system;
