@@ -195,10 +195,15 @@ final class TimerWheel {
             if (closed || Node.timerStateVolatile(w) != ARMED) {
                 return false;
             }
-            unlink(w);
             Node.setTargetCpu(w, cpu);
             Node.setTargetVolatile(w, target);
             long deadline = deadlineTick(delayNanos);
+            if (deadline == Node.expires(w)) {
+                // The same tick as before (a debounce re-armed within the tick): the item stays in
+                // its bucket, and the thread already wakes by then. mod_timer's early return.
+                return true;
+            }
+            unlink(w);
             Node.setExpires(w, deadline);
             insert(w, deadline);
             if (deadline < wakeTick) {

@@ -266,6 +266,27 @@ class TimerWheelMutationTest {
     }
 
     @Test
+    void move_toTheTickItIsAlreadyArmedFor_retargetsAndLeavesItInPlace() {
+        // A debounce re-arms within the same tick over and over: the wheel keeps the timer where
+        // it is (mod_timer's early return) and only updates its target. What pins "in place":
+        // timers due at one tick fire in the order they were linked, so a relinked A would now
+        // fire after B.
+        Stepped s = new Stepped("twm-move-same");
+        DelayedWork a = item(), b = item();
+        s.wheel.arm(a, 50 * TICK);
+        s.wheel.arm(b, 50 * TICK);
+        Object target = new Object();
+        assertTrue(s.wheel.move(a, 50 * TICK, target, 2));
+        assertSame(target, Node.targetVolatile(a), "the target changes even when the tick does not");
+        assertEquals(2, Node.targetCpu(a));
+        assertEquals(50 * TICK, s.wheel.remainingNanos(a));
+        assertEquals(2, s.wheel.armedCount());
+        assertTrue(s.advanceTo(49).isEmpty());
+        assertEquals(List.of(a, b), s.advanceTo(50), "A was left in place ahead of B, not relinked");
+        assertEquals(0, s.wheel.armedCount());
+    }
+
+    @Test
     void rearm_internalTimer_armsOrMovesAndIsIgnoredAfterClose() {
         Stepped s = new Stepped("twm-rearm");
         InternalTimer t = new InternalTimer(() -> {});
