@@ -125,8 +125,11 @@ class ShutdownTest {
             assertTrue(rt.isClosed());
             assertFalse(behind.isPending(), "the item that had not started is cancelled");
             assertFalse(behindRan.get());
-            assertFalse(onInbox.isPending(), "the item behind the spinner is cancelled too");
-            assertFalse(inboxRan.get());
+            // On a busy machine the spinner can be preempted long enough for the concurrency
+            // monitor to take it for blocked and start another worker, which then runs the item
+            // behind it (as it should for a blocked worker). Either way it is not left pending.
+            boolean inboxCancelled = !inboxRan.get();
+            assertFalse(onInbox.isPending(), "the item behind the spinner is run or cancelled, never left pending");
             flusher.get(WAIT_S, SECONDS); // its flusher returned
             TestSupport.awaitTrue(interrupted::get, "the running item to be interrupted");
             assertFalse(stubbornFinished.get());
@@ -135,7 +138,9 @@ class ShutdownTest {
             assertTrue(report.get(0).contains("stuck_q"), report.get(0));
             assertTrue(report.get(0).contains(":stubborn"), report.get(0));
             assertTrue(report.get(0).contains("Stack of kworker/"), report.get(0));
-            assertFalse(log.containing("2 item(s) that had not started were cancelled").isEmpty(), log.records::toString);
+            int notStarted = inboxCancelled ? 2 : 1;
+            assertFalse(log.containing(notStarted + " item(s) that had not started were cancelled").isEmpty(),
+                    log.records::toString);
         } finally {
             stopSpinning.set(true);
             never.countDown();
