@@ -259,7 +259,7 @@ final class PoolSampler {
                 p.stallSince = now;
             } else if (now - p.stallSince >= thresh) {
                 Work head = p.worklist.first();
-                if (p.createWorker(true)) {
+                if (PoolWorkers.createWorker(p, true)) {
                     relieved = p.nrRelief;
                     waited = now - p.stallSince;
                     if (Node.dataVolatile(head) instanceof PoolWorkqueue pwq) {

@@ -477,7 +477,7 @@ public final class RuntimeCore {
             long graceStart = System.nanoTime();
             List<Thread> alive = new ArrayList<>();
             for (WorkerPool p : allPools()) {
-                alive.addAll(p.shutdown(grace < 0 ? -1 : Math.max(0, grace - (System.nanoTime() - graceStart))));
+                alive.addAll(PoolShutdown.shutdown(p, grace < 0 ? -1 : Math.max(0, grace - (System.nanoTime() - graceStart))));
             }
             List<Thread> retired = unbound.takeExiting();
             for (Thread t : retired) { // workers of retired unbound pools: idle ones exit at once
