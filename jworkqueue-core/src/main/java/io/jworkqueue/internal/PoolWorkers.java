@@ -67,7 +67,7 @@ final class PoolWorkers {
      * Starts a new worker (L). A virtual pool's workers are virtual threads (the thread factory
      * makes platform threads only), except a {@code relief} worker: a platform thread from the
      * factory that does not enter the idle list and leaves when the worklist is empty
-     * ({@link WorkerPool#relieve}). The lock stays held throughout; the manager creates its workers with
+     * ({@link PoolVirtual#relieve}). The lock stays held throughout; the manager creates its workers with
      * the lock dropped instead ({@link #createWorkerUnlocked}).
      */
     static boolean createWorker(WorkerPool p, boolean relief) {

@@ -574,10 +574,10 @@ public final class RuntimeCore {
     public int workerCount() {
         int n = 0;
         for (WorkerPool p : bound) {
-            n += p.workerCount();
+            n += PoolViews.workerCount(p);
         }
         for (WorkerPool p : unbound.live()) {
-            n += p.workerCount();
+            n += PoolViews.workerCount(p);
         }
         return n;
     }
@@ -605,14 +605,14 @@ public final class RuntimeCore {
     public static void sleeping() {
         Worker me = Worker.current();
         if (me != null) {
-            me.pool.workerSleeping(me);
+            PoolSleepers.workerSleeping(me.pool, me);
         }
     }
 
     public static void running() {
         Worker me = Worker.current();
         if (me != null) {
-            me.pool.workerRunning(me);
+            PoolSleepers.workerRunning(me.pool, me);
         }
     }
 }

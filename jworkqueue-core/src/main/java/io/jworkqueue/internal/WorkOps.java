@@ -592,11 +592,11 @@ public final class WorkOps {
             wait.run();
             return;
         }
-        me.pool.workerSleeping(me);
+        PoolSleepers.workerSleeping(me.pool, me);
         try {
             wait.run();
         } finally {
-            me.pool.workerRunning(me);
+            PoolSleepers.workerRunning(me.pool, me);
         }
     }
 

@@ -34,8 +34,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p><b>Idle list and manager.</b> Idle workers sit on a LIFO list. A worker starts processing
  * only while another idle worker exists, so there is always someone to wake; otherwise it first
  * becomes the pool's single manager and creates one, with the lock dropped
- * ({@link PoolWorkers#createWorkerUnlocked}). The first worker of a pool is created by the first kick, so
- * an unused pool has no threads.
+ * ({@link PoolWorkers#createWorkerUnlocked}). The first worker of a pool is created by the first
+ * kick, so an unused pool has no threads.
  *
  * <p><b>Non-reentrancy.</b> {@link #findWorkerExecutingWork} looks an item up in the busy hash
  * (keyed by identity, chained through the workers); a newly assigned item already running on
@@ -45,31 +45,19 @@ import java.util.concurrent.locks.ReentrantLock;
  * ({@link WorkerCpuClock}). The watchdog needs no clock per item either: it measures progress by
  * {@link #nrStarted}.
  *
- * <p><b>Presumed sleepers.</b> An item the monitor saw blocked in its last run starts outside
- * nr_running, so the next item starts at once rather than a sampling period later. A running
- * worker that meets one at the head of the worklist hands it to an idle worker and goes on with
- * the next item itself ({@link #handOffSleeper}), so the CPU's items do not wait for a
- * wake-up. The monitor counts a presumed sleeper's worker back in once it has seen it run (its
- * CPU clock moved between two samples of the run), not merely runnable: on its way to the
- * blocking call, or preempted before it, the worker is runnable too, and counting it back then
- * would stop the item started in its place and make the block that follows a fresh detection.
- *
  * <p><b>Locking.</b> One lock per pool (L) guards the worklist, the idle list, the busy hash,
  * every worker's flags and scheduled list, and the pool's pwqs. Lock order: a workqueue's flush
  * mutex, then a pool lock, then the workqueue's flush-wait lock or the timer wheel's lock. Only
  * {@code destroy} holds several pool locks at once, taken in pool-id order. The work item's
  * state word is atomic and may be changed without any lock.
  *
- * <p><b>Virtual pools.</b> In the virtual-thread mode ({@code virtualUnboundWorkers}) the
- * unbound pools are built {@link #virtual}: their workers are virtual threads, which the JDK's
- * scheduler unmounts when they block, so they are never counted in nr_running and max_active is
- * the only limit. A kick that finds no idle worker creates one itself (a virtual thread costs
- * about as much as a queue node): there is no manager round-trip. A virtual worker that keeps
- * its carrier (blocked while pinned, or CPU-bound: there is no preemption) stalls the items
- * behind it; the monitor watches a virtual pool while items wait on its worklist
- * ({@link PoolSampler#sampleVirtual}) and, when none has started for {@code cpu_intensive_thresh}, runs
- * them on a platform <em>relief</em> worker ({@link #relieve}) that leaves when the worklist is
- * empty. See docs/DESIGN.md, Virtual-thread mode.
+ * <p><b>Virtual pools.</b> In the virtual-thread mode the unbound pools' workers are virtual
+ * threads, never counted in nr_running; a kick that finds no idle worker creates one itself, and
+ * carrier stalls are relieved by platform workers ({@link PoolVirtual}).
+ *
+ * <p><b>Presumed sleepers.</b> An item the monitor saw blocked in its last run starts outside
+ * nr_running, and a running worker hands one at the head of the worklist to an idle worker
+ * ({@link PoolSleepers}).
  *
  * <p><b>Inbox.</b> A queue call whose item would only wait if linked now pushes it onto the
  * lock-free {@link Inbox} instead of taking the lock; every lock holder moves the inbox first
@@ -77,9 +65,10 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p><b>Parts elsewhere.</b> Worker creation, retirement, idle culling and the manager are in
  * {@link PoolWorkers}; the mayday timer in {@link PoolMayday}; shutdown in {@link PoolShutdown};
- * the monitor's sampling in {@link PoolSampler}; CPU-time accounting in {@link WorkerCpuClock};
- * observers' snapshots in {@link PoolViews}. The first four are static helpers taking the pool;
- * the fields they keep are the pool's, under its lock L.
+ * the nr_running transitions of sleeping workers in {@link PoolSleepers}; the virtual pools'
+ * relief in {@link PoolVirtual}; the monitor's sampling in {@link PoolSampler}; CPU-time
+ * accounting in {@link WorkerCpuClock}; observers' snapshots in {@link PoolViews}. They are
+ * static helpers taking the pool: the fields they keep are the pool's, under its lock L.
  */
 final class WorkerPool extends PoolRunningPadAfter {
     /** How often {@link #lockSpin()} retries before parking on the lock. */
@@ -241,43 +230,12 @@ final class WorkerPool extends PoolRunningPadAfter {
     }
 
     /**
-     * The worker went to sleep (L): it leaves nr_running ({@code wq_worker_sleeping}'s books),
-     * told by a blocking hint, or {@code detected} by the monitor (or presumed, see
-     * {@link #presumeSleeping}). The caller has checked that it was counted.
-     */
-    void wentToSleep(Worker w, boolean detected) {
-        w.sleeping = true;
-        w.sleepingDetected = detected;
-        nrRunning--;
-    }
-
-    /**
-     * A sleeping worker runs again (L): it is counted in nr_running again unless NOT_RUNNING
-     * ({@code wq_worker_running}'s books).
-     */
-    void runningAgain(Worker w) {
-        w.presumed = false;
-        w.sleepingDetected = false;
-        w.sleeping = false;
-        if ((w.flags & Worker.NOT_RUNNING) == 0) {
-            nrRunning++;
-        }
-    }
-
-    /** A worker went to sleep (L): wakes another if the pool now needs one, a cm_wakeup of its pwq. */
-    void replaceSleeper(Worker w) {
-        if (needMoreWorker() && kick() && w.currentPwq != null) {
-            w.currentPwq.cmWakeup++;
-        }
-    }
-
-    /**
      * Whether the worklist is empty once the inbox has been moved onto it (L). The inbox is
      * looked at only when the worklist is empty: everything on the worklist was queued before
      * anything on the inbox (a locked queue call drains the inbox before it links), so order is
      * kept, and a busy worker does not touch the inbox's contended cache line for every item.
      */
-    private boolean worklistEmpty() {
+    boolean worklistEmpty() {
         if (!worklist.isEmpty()) {
             return false;
         }
@@ -381,7 +339,7 @@ final class WorkerPool extends PoolRunningPadAfter {
         }
         Worker w = idleHead;
         if (virtual) {
-            watchVirtual();
+            PoolVirtual.watch(this);
             if (w == null) {
                 // No manager round-trip: a virtual worker is created here, already woken.
                 if (closing || !PoolWorkers.createWorker(this, false)) {
@@ -526,7 +484,7 @@ final class WorkerPool extends PoolRunningPadAfter {
         lockPool();
         try {
             if ((w.flags & Worker.RELIEF) != 0) {
-                relieve(w);
+                PoolVirtual.relieve(this, w);
                 return;
             }
             while (workerRound(w)) {
@@ -593,7 +551,7 @@ final class WorkerPool extends PoolRunningPadAfter {
         WorkerCpuClock.startRun(w); // the CPU clock was read before the worker parked; the wall clock at the first item
         do {
             Work work = worklist.first();
-            if (Node.sleptLast(work) && handOffSleeper(w, work)) {
+            if (Node.sleptLast(work) && PoolSleepers.handOff(this, w, work)) {
                 continue;
             }
             if ((Node.flags(work) & PoolWorkqueue.LINKED) == 0 && findWorkerExecutingWork(work) == null) {
@@ -614,37 +572,7 @@ final class WorkerPool extends PoolRunningPadAfter {
     }
 
     /**
-     * The item at the head of the worklist was seen blocked in its last run: rather than run it
-     * here (and go to sleep with it, so that a woken worker has to take over the CPU's items),
-     * hand it, with the barriers linked behind it, to the most recently idled worker and wake
-     * that one, while this worker, still counted in nr_running, goes on with the next item
-     * (L). The sleeper then starts as a presumed one on the other worker ({@link #runHandedOff});
-     * only its start waits for that worker's wake-up, not the items behind it. Done only while
-     * another idle worker remains (so there is still someone to wake, as
-     * {@link #mayStartWorking()} wants) and the chosen one was not already woken for other
-     * work, never by a rescuer, never on a virtual pool (blocking
-     * costs nothing there), and not for an item running elsewhere (non-reentrancy: the normal path
-     * hands it to that worker).
-     *
-     * @return true if the item was handed off
-     */
-    private boolean handOffSleeper(Worker w, Work work) {
-        Worker b = idleHead;
-        if (virtual || nrIdle < 2 || b == null || b.kicked || (w.flags & Worker.RESCUER) != 0
-                || b.thread == null || !b.thread.isAlive() || findWorkerExecutingWork(work) != null) {
-            return false; // isAlive: a model-checking runtime's workers are never started
-        }
-        leaveIdle(b); // not idle any more: neither kicked for other work nor culled
-        moveLinkedWorks(work, b.scheduled);
-        if (Node.dataVolatile(work) instanceof PoolWorkqueue pwq) {
-            pwq.cmWakeup++; // woken for a presumed sleeper, as the monitor would have
-        }
-        LockSupport.unpark(b.thread);
-        return true;
-    }
-
-    /**
-     * Runs what another worker handed this one ({@link #handOffSleeper}) on its wake-up, as a
+     * Runs what another worker handed this one ({@link PoolSleepers#handOff}) on its wake-up, as a
      * run of its own: counted in nr_running except while the item is presumed asleep (L).
      */
     private void runHandedOff(Worker w) {
@@ -688,7 +616,7 @@ final class WorkerPool extends PoolRunningPadAfter {
             setFlags(w, Worker.CPU_INTENSIVE);
         }
         w.sawBlock = false;
-        boolean presumed = Node.sleptLast(work) && presumeSleeping(w);
+        boolean presumed = Node.sleptLast(work) && PoolSleepers.presume(this, w);
         // Wakes another worker if needed; if not, and items wait behind this one, asks the
         // monitor to watch whether this one blocks.
         if (kick() && presumed) {
@@ -736,7 +664,7 @@ final class WorkerPool extends PoolRunningPadAfter {
         }
         if (w.sleepingDetected) {
             // The monitor took this worker out of nr_running while it blocked; it runs again.
-            runningAgain(w);
+            PoolSleepers.runningAgain(this, w);
         }
         if ((w.flags & Worker.CPU_INTENSIVE) != 0) {
             clearFlags(w, Worker.CPU_INTENSIVE); // set by the flag, or by hog detection
@@ -787,84 +715,6 @@ final class WorkerPool extends PoolRunningPadAfter {
     }
 
     /**
-     * The item about to run was seen blocked in its last run: presume it blocks again and take
-     * the worker out of nr_running now, as if the monitor had just detected it (L), so the next
-     * item starts at once instead of a sampling period later. The monitor counts the worker
-     * back in once it has seen it running, its CPU clock moving between two samples
-     * ({@link PoolSampler#sample}); if the run ends without a block being seen, the item loses the
-     * presumption.
-     */
-    private boolean presumeSleeping(Worker w) {
-        if ((w.flags & Worker.NOT_RUNNING) != 0 || w.sleeping) {
-            return false;
-        }
-        wentToSleep(w, true);
-        w.presumed = true;
-        requestWatch(); // to count it back in if it runs after all
-        return true;
-    }
-
-    // ------------------------------------------------------------------ blocking hint
-
-    /** {@code wq_worker_sleeping}: the worker is about to block. */
-    void workerSleeping(Worker w) {
-        lockPool();
-        try {
-            if (w.sleeping) {
-                w.sleepingDetected = false; // the hint now owns the state; wq_worker_running restores it
-                w.presumed = false;
-                return;
-            }
-            if ((w.flags & Worker.NOT_RUNNING) != 0) {
-                return;
-            }
-            wentToSleep(w, false);
-            replaceSleeper(w);
-        } finally {
-            unlockPool();
-        }
-    }
-
-    /** {@code wq_worker_running}: the worker runs again. */
-    void workerRunning(Worker w) {
-        lockPool();
-        try {
-            if (w.sleeping) {
-                runningAgain(w); // not detected nor presumed: the hint owns the state
-            }
-        } finally {
-            unlockPool();
-        }
-    }
-
-    // ------------------------------------------------------------------ virtual pools: carrier stalls
-
-    /**
-     * Items wait on this virtual pool's worklist (L, from {@link #kick()}): have the monitor watch
-     * it, once per watch. Watching lingers after the worklist empties ({@link PoolSampler#sampleVirtual}), so
-     * a steady stream of items asks the monitor at most once per linger, not once per item.
-     */
-    private void watchVirtual() {
-        // Asked again if the monitor is not sampling after all (it could not be started).
-        if ((!watched || !runtime.monitor().isActive()) && !closing) {
-            watched = true;
-            requestWatch();
-        }
-    }
-
-    /**
-     * The body of a platform relief worker of a virtual pool (L): runs the worklist as any
-     * worker does, woken virtual workers taking their share as soon as they get a carrier, and
-     * leaves the pool when the worklist is empty (or the pool retires it).
-     */
-    void relieve(Worker w) {
-        while ((w.flags & Worker.DIE) == 0 && !worklistEmpty()) {
-            runWorklist(w);
-        }
-        PoolWorkers.destroyWorker(this, w);
-    }
-
-    /**
      * Whether a list of this pool still holds an item or flush barrier of {@code pwq}: a barrier
      * is not counted in flight, and must run before its pwq may be released (L; only asked of
      * replaced pwqs that went idle).
@@ -890,15 +740,6 @@ final class WorkerPool extends PoolRunningPadAfter {
         return !isUnbound() ? String.valueOf(cpu) : attrs == null ? "" : Names.cpuList(attrs.podCpus());
     }
 
-
-    int workerCount() {
-        lockPool();
-        try {
-            return nrWorkers;
-        } finally {
-            unlockPool();
-        }
-    }
 
     @Override
     public String toString() {

@@ -33,7 +33,7 @@ public class JcsInboxVsSleeping {
 
     @Actor
     public void sleeper() {
-        busy.pool.workerSleeping(busy.running);
+        PoolSleepers.workerSleeping(busy.pool, busy.running);
     }
 
     /** The lock-free branch of {@code WorkOps.queueOwned}, on this state's own pool. */
