@@ -14,11 +14,6 @@ import java.util.concurrent.locks.LockSupport;
 final class PoolShutdown {
     private PoolShutdown() {}
 
-    /** Tells every worker to exit and waits for their threads. */
-    static void shutdown(WorkerPool p) {
-        shutdown(p, -1);
-    }
-
     /**
      * Tells every worker to exit and waits at most {@code joinNanos} (negative: no limit) for
      * their threads; a worker running an item leaves when the item returns.
