@@ -3,6 +3,8 @@ package io.jworkqueue;
 import io.jworkqueue.internal.Names;
 import io.jworkqueue.internal.RuntimeConfig;
 import io.jworkqueue.internal.RuntimeCore;
+import io.jworkqueue.internal.RuntimeProperties;
+import io.jworkqueue.internal.RuntimeSettings;
 import io.jworkqueue.internal.WorkOps;
 import java.time.Duration;
 import java.util.EnumSet;
@@ -113,7 +115,7 @@ public final class WorkqueueRuntime implements AutoCloseable {
                 } catch (IllegalArgumentException bad) {
                     throw new IllegalStateException("cannot start the global workqueue runtime: " + bad.getMessage(), bad);
                 }
-                g = new WorkqueueRuntime("global", b.config(), true, b.lockupHandler);
+                g = new WorkqueueRuntime("global", b.config(), true, b.settings.lockupHandler());
                 globalInstance = g;
             }
             return g;
@@ -121,88 +123,20 @@ public final class WorkqueueRuntime implements AutoCloseable {
     }
 
     /**
-     * A builder configured from the {@code jworkqueue.*} properties (see {@link #global()}).
+     * A builder configured from the {@code jworkqueue.*} properties (see {@link #global()};
+     * {@link RuntimeProperties} reads them).
      *
      * @param properties looks a property up by name; null if unset
      * @return the configured builder
      * @throws IllegalArgumentException naming the property, its value and the allowed values
      */
     static Builder fromProperties(java.util.function.Function<String, String> properties) {
-        Builder b = builder();
-        property(properties, "jworkqueue.cpus", "an integer 1..4096", v -> b.cpus(Integer.parseInt(v)));
-        durationProperty(properties, "jworkqueue.cpuIntensiveThreshold", "a positive duration", b::cpuIntensiveThreshold);
-        durationProperty(properties, "jworkqueue.watchdogThreshold", "a duration >= 0 (0 = off)", b::watchdogThreshold);
-        durationProperty(properties, "jworkqueue.idleWorkerTimeout", "a positive duration", b::idleWorkerTimeout);
-        durationProperty(properties, "jworkqueue.createCooldown", "a positive duration", b::createCooldown);
-        booleanProperty(properties, "jworkqueue.powerEfficient", b::powerEfficient);
-        property(properties, "jworkqueue.affinityScope", "one of cpu, smt, cache, numa, system",
-                v -> b.defaultAffinityScope(AffinityScope.ofSysfsName(v)));
-        booleanProperty(properties, "jworkqueue.virtualUnboundWorkers", b::virtualUnboundWorkers);
-        booleanProperty(properties, "jworkqueue.pinWorkers", b::pinWorkers);
-        return b;
+        return RuntimeProperties.apply(builder(), properties);
     }
 
-    private static void booleanProperty(java.util.function.Function<String, String> properties, String name,
-                                        Consumer<Boolean> setter) {
-        property(properties, name, "true or false", v -> {
-            if (!v.equalsIgnoreCase("true") && !v.equalsIgnoreCase("false")) {
-                throw new IllegalArgumentException("not a boolean");
-            }
-            setter.accept(Boolean.parseBoolean(v));
-        });
-    }
-
-    private static void durationProperty(java.util.function.Function<String, String> properties, String name,
-                                         String allowed, Consumer<Duration> setter) {
-        property(properties, name, allowed + ", as ISO-8601 (PT30S) or a number with a unit ns, us, ms, s, m, h, d"
-                + " (a plain number is milliseconds)", v -> setter.accept(parseDuration(v)));
-    }
-
-    private static void property(java.util.function.Function<String, String> properties, String name, String allowed,
-                                 Consumer<String> apply) {
-        String raw = properties.apply(name);
-        if (raw == null) {
-            return;
-        }
-        try {
-            apply.accept(raw.strip());
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException("system property " + name + "=\"" + raw + "\" is invalid ("
-                    + (e instanceof NumberFormatException || e instanceof java.time.format.DateTimeParseException
-                            ? "cannot parse it" : e.getMessage())
-                    + "); allowed: " + allowed, e);
-        }
-    }
-
-    /**
-     * Parses a duration property: ISO-8601 ({@code PT30S}), or a whole number with a unit
-     * {@code ns, us, ms, s, m, h, d}; a plain number is milliseconds.
-     *
-     * @throws IllegalArgumentException if {@code v} is neither
-     */
+    /** A duration property's value parsed: see {@link RuntimeProperties#parseDuration}. */
     static Duration parseDuration(String v) {
-        if (!v.isEmpty() && (v.charAt(0) == 'P' || v.charAt(0) == 'p' || v.startsWith("-P") || v.startsWith("-p"))) {
-            return Duration.parse(v);
-        }
-        int i = 0;
-        if (i < v.length() && (v.charAt(i) == '-' || v.charAt(i) == '+')) {
-            i++;
-        }
-        while (i < v.length() && Character.isDigit(v.charAt(i))) {
-            i++;
-        }
-        long n = Long.parseLong(v.substring(0, i));
-        java.time.temporal.ChronoUnit unit = switch (v.substring(i).strip()) {
-            case "", "ms" -> java.time.temporal.ChronoUnit.MILLIS;
-            case "ns" -> java.time.temporal.ChronoUnit.NANOS;
-            case "us" -> java.time.temporal.ChronoUnit.MICROS;
-            case "s" -> java.time.temporal.ChronoUnit.SECONDS;
-            case "m" -> java.time.temporal.ChronoUnit.MINUTES;
-            case "h" -> java.time.temporal.ChronoUnit.HOURS;
-            case "d" -> java.time.temporal.ChronoUnit.DAYS;
-            default -> throw new IllegalArgumentException("unknown unit '" + v.substring(i).strip() + "'");
-        };
-        return Duration.of(n, unit);
+        return RuntimeProperties.parseDuration(v);
     }
 
     /** @return a builder for a private runtime */
@@ -663,32 +597,11 @@ public final class WorkqueueRuntime implements AutoCloseable {
      * choice for that call, logged once and counted in {@link WorkqueueRuntime#internalErrors()}.
      */
     public static final class Builder {
-        /** The longest {@link #createCooldown(Duration)} accepted. */
-        private static final Duration MAX_CREATE_COOLDOWN = Duration.ofHours(1);
-
+        /** The settings but the name, with their defaults and checks. */
+        private final RuntimeSettings settings = new RuntimeSettings();
         private String name;
-        private int cpus = Runtime.getRuntime().availableProcessors();
-        private ThreadFactory threadFactory = r -> Thread.ofPlatform().daemon(true).unstarted(r);
-        private Duration cpuIntensiveThreshold = Duration.ofMillis(10);
-        private Duration idleWorkerTimeout = Duration.ofSeconds(300);
-        private Duration watchdogThreshold = Duration.ofSeconds(30);
-        private Duration createCooldown = Duration.ofSeconds(1);
-        private WorkExceptionHandler handler = Builder::logFailure;
-        private IntSupplier cpuLocator;
-        private boolean powerEfficient;
-        private Consumer<LockupReport> lockupHandler;
-        private Topology topology;
-        private AffinityScope defaultScope = AffinityScope.CACHE;
-        private boolean virtualUnbound;
-        private boolean pinWorkers;
 
         private Builder() {}
-
-        private static void logFailure(Workqueue wq, Work work, Throwable t) {
-            System.getLogger("io.jworkqueue").log(System.Logger.Level.ERROR,
-                    "workqueue '" + wq.name() + "': " + (work.description() != null ? "work '" + work.description() + "'"
-                            : "work function " + work.function()) + " of " + work + " threw", t);
-        }
 
         /**
          * @param name the runtime's name, used in its MXBean's object name
@@ -711,10 +624,7 @@ public final class WorkqueueRuntime implements AutoCloseable {
          * @return this builder
          */
         public Builder cpus(int cpus) {
-            if (cpus < 1 || cpus > 4096) {
-                throw new IllegalArgumentException("cpus " + cpus + " is out of range [1, 4096]");
-            }
-            this.cpus = cpus;
+            settings.cpus(cpus);
             return this;
         }
 
@@ -728,7 +638,7 @@ public final class WorkqueueRuntime implements AutoCloseable {
          * @return this builder
          */
         public Builder threadFactory(ThreadFactory factory) {
-            this.threadFactory = Objects.requireNonNull(factory, "threadFactory");
+            settings.threadFactory(factory);
             return this;
         }
 
@@ -741,7 +651,7 @@ public final class WorkqueueRuntime implements AutoCloseable {
          * @throws IllegalArgumentException if it is zero or negative
          */
         public Builder cpuIntensiveThreshold(Duration threshold) {
-            this.cpuIntensiveThreshold = positive(threshold, "cpuIntensiveThreshold");
+            settings.cpuIntensiveThreshold(threshold);
             return this;
         }
 
@@ -753,7 +663,7 @@ public final class WorkqueueRuntime implements AutoCloseable {
          * @throws IllegalArgumentException if it is zero or negative
          */
         public Builder idleWorkerTimeout(Duration timeout) {
-            this.idleWorkerTimeout = positive(timeout, "idleWorkerTimeout");
+            settings.idleWorkerTimeout(timeout);
             return this;
         }
 
@@ -766,11 +676,7 @@ public final class WorkqueueRuntime implements AutoCloseable {
          * @throws IllegalArgumentException if it is negative
          */
         public Builder watchdogThreshold(Duration threshold) {
-            Objects.requireNonNull(threshold, "watchdogThreshold");
-            if (threshold.isNegative()) {
-                throw new IllegalArgumentException("watchdogThreshold " + threshold + " is negative; allowed >= 0 (0 = off)");
-            }
-            this.watchdogThreshold = threshold;
+            settings.watchdogThreshold(threshold);
             return this;
         }
 
@@ -783,12 +689,7 @@ public final class WorkqueueRuntime implements AutoCloseable {
          * @throws IllegalArgumentException if it is zero, negative or longer than one hour
          */
         public Builder createCooldown(Duration cooldown) {
-            positive(cooldown, "createCooldown");
-            if (cooldown.compareTo(MAX_CREATE_COOLDOWN) > 0) {
-                throw new IllegalArgumentException("createCooldown " + cooldown + " is out of range (0, "
-                        + MAX_CREATE_COOLDOWN + "]: a failed worker creation is retried after it, and work waits for the retry");
-            }
-            this.createCooldown = cooldown;
+            settings.createCooldown(cooldown);
             return this;
         }
 
@@ -797,7 +698,7 @@ public final class WorkqueueRuntime implements AutoCloseable {
          * @return this builder
          */
         public Builder uncaughtExceptionHandler(WorkExceptionHandler handler) {
-            this.handler = Objects.requireNonNull(handler, "handler");
+            settings.uncaughtExceptionHandler(handler);
             return this;
         }
 
@@ -810,7 +711,7 @@ public final class WorkqueueRuntime implements AutoCloseable {
          * @return this builder
          */
         public Builder cpuLocator(IntSupplier locator) {
-            this.cpuLocator = Objects.requireNonNull(locator, "cpuLocator");
+            settings.cpuLocator(locator);
             return this;
         }
 
@@ -820,7 +721,7 @@ public final class WorkqueueRuntime implements AutoCloseable {
          * @return this builder
          */
         public Builder powerEfficient(boolean enabled) {
-            this.powerEfficient = enabled;
+            settings.powerEfficient(enabled);
             return this;
         }
 
@@ -833,7 +734,7 @@ public final class WorkqueueRuntime implements AutoCloseable {
          * @throws NullPointerException if {@code handler} is null
          */
         public Builder lockupHandler(Consumer<LockupReport> handler) {
-            this.lockupHandler = Objects.requireNonNull(handler, "lockupHandler");
+            settings.lockupHandler(handler);
             return this;
         }
 
@@ -845,7 +746,7 @@ public final class WorkqueueRuntime implements AutoCloseable {
          * @throws NullPointerException if {@code topology} is null
          */
         public Builder topology(Topology topology) {
-            this.topology = Objects.requireNonNull(topology, "topology");
+            settings.topology(topology);
             return this;
         }
 
@@ -857,11 +758,7 @@ public final class WorkqueueRuntime implements AutoCloseable {
          * @throws IllegalArgumentException for {@link AffinityScope#DEFAULT} itself
          */
         public Builder defaultAffinityScope(AffinityScope scope) {
-            Objects.requireNonNull(scope, "defaultAffinityScope");
-            if (scope == AffinityScope.DEFAULT) {
-                throw new IllegalArgumentException("defaultAffinityScope must name a scope (cpu, smt, cache, numa, system), not default");
-            }
-            this.defaultScope = scope;
+            settings.defaultAffinityScope(scope);
             return this;
         }
 
@@ -895,7 +792,7 @@ public final class WorkqueueRuntime implements AutoCloseable {
          * @return this builder
          */
         public Builder virtualUnboundWorkers(boolean enabled) {
-            this.virtualUnbound = enabled;
+            settings.virtualUnboundWorkers(enabled);
             return this;
         }
 
@@ -910,29 +807,18 @@ public final class WorkqueueRuntime implements AutoCloseable {
          * @return this builder
          */
         public Builder pinWorkers(boolean enabled) {
-            this.pinWorkers = enabled;
+            settings.pinWorkers(enabled);
             return this;
         }
 
-        private static Duration positive(Duration d, String what) {
-            Objects.requireNonNull(d, what);
-            if (d.isNegative() || d.isZero()) {
-                throw new IllegalArgumentException(what + " " + d + " must be positive");
-            }
-            return d;
-        }
-
         RuntimeConfig config() {
-            return new RuntimeConfig(cpus, threadFactory, cpuIntensiveThreshold, idleWorkerTimeout,
-                    watchdogThreshold, createCooldown, handler, cpuLocator, powerEfficient, System::nanoTime,
-                    (topology != null ? topology : Topology.detect()).fit(cpus), defaultScope, virtualUnbound,
-                    pinWorkers);
+            return settings.config();
         }
 
         /** @return a new runtime; its threads start on first use */
         public WorkqueueRuntime build() {
             String n = name != null ? name : "runtime-" + NEXT_ID.incrementAndGet();
-            return new WorkqueueRuntime(n, config(), false, lockupHandler);
+            return new WorkqueueRuntime(n, config(), false, settings.lockupHandler());
         }
     }
 }

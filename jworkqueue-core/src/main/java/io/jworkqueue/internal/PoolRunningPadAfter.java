@@ -6,7 +6,7 @@ package io.jworkqueue.internal;
 
 /**
  * The fields of a pool that a lock-free queue call reads for every item it leaves on the inbox
- * ({@link WorkerPool#pushBehind}), first in the object and padded off the fields the worker
+ * ({@link PoolInbox#pushBehind}), first in the object and padded off the fields the worker
  * writes while it runs items (nrStarted, the drain flag, ...): sharing a cache line with those,
  * they would miss the producer's cache after nearly every item.
  */
@@ -17,8 +17,8 @@ class PoolFixed {
     /**
      * A: the lock-free inbox, a Treiber stack of items linked through their {@code inboxNext}.
      * A queue call leaves an item here instead of taking the lock when it would only wait if
-     * linked now ({@link WorkerPool#mayLeaveOnInbox}); whoever next takes the lock moves it to
-     * its pwq ({@link WorkerPool#drainInbox}). See {@link WorkerPool#pushBehind}.
+     * linked now ({@link PoolInbox#mayLeaveOnInbox}); whoever next takes the lock moves it to
+     * its pwq ({@link PoolInbox#drain}). See {@link PoolInbox#pushBehind}.
      */
     final Inbox inbox = new Inbox();
 
@@ -42,7 +42,7 @@ class PoolRunning extends PoolRunningPadBefore {
     /**
      * L for writes; volatile because a lock-free queue call reads it after its push onto the
      * inbox, while a worker that lowers it reads the inbox afterwards (in the predicates): one of
-     * the two always sees the other (see {@link WorkerPool#pushBehind}). Written when a worker
+     * the two always sees the other (see {@link PoolInbox#pushBehind}). Written when a worker
      * starts or ends a run, sleeps or wakes, not per item.
      */
     volatile int nrRunning;

@@ -84,7 +84,7 @@ final class PoolSampler {
                         continue;
                     }
                     if (!blocked) {
-                        p.runningAgain(w);
+                        PoolSleepers.runningAgain(p, w);
                         w.currentAtCpu = cpuNow;
                     } else {
                         sleepers = true;
@@ -103,8 +103,8 @@ final class PoolSampler {
                     p.runtime.monitor().blockSeen(now);
                     w.sawBlock = true;
                     sleepers = true;
-                    p.wentToSleep(w, true);
-                    p.replaceSleeper(w);
+                    PoolSleepers.wentToSleep(p, w, true);
+                    PoolSleepers.replaceSleeper(p, w);
                 } else if (WorkerCpuClock.CPU_CLOCK && cpuNow - w.currentAtCpu > cpuIntensiveThresholdNanos) {
                     p.setFlags(w, Worker.CPU_INTENSIVE);
                     if (p.needMoreWorker()) {
@@ -197,7 +197,7 @@ final class PoolSampler {
      *   <li><b>Stall</b> (the action, public API only): items wait and {@link WorkerPool#nrStarted} has not
      *       moved for {@code cpu_intensive_thresh}: a woken or new virtual worker would have
      *       started one by then unless it cannot get a carrier. A platform relief worker is
-     *       started ({@link WorkerPool#relieve}), counted in the head item's pwq {@code cmWakeup}, and the
+     *       started ({@link PoolVirtual#relieve}), counted in the head item's pwq {@code cmWakeup}, and the
      *       next one at the earliest one threshold later if the stall goes on (the relief worker
      *       may block too). It cannot tell why carriers are missing: holders outside this pool
      *       (other virtual threads of the JVM) stall it the same way and are relieved the same
@@ -259,7 +259,7 @@ final class PoolSampler {
                 p.stallSince = now;
             } else if (now - p.stallSince >= thresh) {
                 Work head = p.worklist.first();
-                if (p.createWorker(true)) {
+                if (PoolWorkers.createWorker(p, true)) {
                     relieved = p.nrRelief;
                     waited = now - p.stallSince;
                     if (Node.dataVolatile(head) instanceof PoolWorkqueue pwq) {

@@ -27,7 +27,7 @@ final class PoolTestHooks {
             if (!p.mayStartWorking() && p.nrWorkers < 2) {
                 // As a manager would: another idle worker, for a second test thread to play.
                 // Two at most, so that no idle worker is ever surplus and no cull timer is armed.
-                p.createWorker();
+                PoolWorkers.createWorker(p);
             }
             Worker previous = Worker.current();
             Worker.setCurrent(w);

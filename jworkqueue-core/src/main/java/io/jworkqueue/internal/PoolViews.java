@@ -82,4 +82,14 @@ final class PoolViews {
             p.unlockPool();
         }
     }
+
+    /** @return how many workers the pool has now */
+    static int workerCount(WorkerPool p) {
+        p.lockPool();
+        try {
+            return p.nrWorkers;
+        } finally {
+            p.unlockPool();
+        }
+    }
 }

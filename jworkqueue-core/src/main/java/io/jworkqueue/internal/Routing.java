@@ -61,12 +61,12 @@ record Routing(PoolWorkqueue[] byCpu, PoolWorkqueue[] pods, boolean lend) {
 
     private static PoolWorkqueue lend(PoolWorkqueue p, PoolWorkqueue[] pods) {
         WorkerPool home = p.pool;
-        if (!home.hasWaiting() || (home.nrIdle > 0 && home.nrRunning < home.target)) {
+        if (!PoolInbox.hasWaiting(home) || (home.nrIdle > 0 && home.nrRunning < home.target)) {
             return p; // it can start the item itself
         }
         for (PoolWorkqueue q : pods) {
             WorkerPool o = q.pool;
-            if (o != home && !o.hasWaiting() && o.nrRunning < o.target && (o.nrIdle > 0 || o.nrWorkers == 0)) {
+            if (o != home && !PoolInbox.hasWaiting(o) && o.nrRunning < o.target && (o.nrIdle > 0 || o.nrWorkers == 0)) {
                 return q;
             }
         }

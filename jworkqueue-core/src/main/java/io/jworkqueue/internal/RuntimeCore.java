@@ -485,7 +485,7 @@ public final class RuntimeCore {
             long graceStart = System.nanoTime();
             List<Thread> alive = new ArrayList<>();
             for (WorkerPool p : allPools()) {
-                alive.addAll(p.shutdown(grace < 0 ? -1 : Math.max(0, grace - (System.nanoTime() - graceStart))));
+                alive.addAll(PoolShutdown.shutdown(p, grace < 0 ? -1 : Math.max(0, grace - (System.nanoTime() - graceStart))));
             }
             List<Thread> retired = unbound.takeExiting();
             for (Thread t : retired) { // workers of retired unbound pools: idle ones exit at once
@@ -582,10 +582,10 @@ public final class RuntimeCore {
     public int workerCount() {
         int n = 0;
         for (WorkerPool p : bound) {
-            n += p.workerCount();
+            n += PoolViews.workerCount(p);
         }
         for (WorkerPool p : unbound.live()) {
-            n += p.workerCount();
+            n += PoolViews.workerCount(p);
         }
         return n;
     }
@@ -613,14 +613,14 @@ public final class RuntimeCore {
     public static void sleeping() {
         Worker me = Worker.current();
         if (me != null) {
-            me.pool.workerSleeping(me);
+            PoolSleepers.workerSleeping(me.pool, me);
         }
     }
 
     public static void running() {
         Worker me = Worker.current();
         if (me != null) {
-            me.pool.workerRunning(me);
+            PoolSleepers.workerRunning(me.pool, me);
         }
     }
 }

@@ -104,7 +104,7 @@ final class UnboundPools {
             table.remove(pool.attrs);
             publish();
         }
-        List<Thread> threads = pool.retire();
+        List<Thread> threads = PoolShutdown.retire(pool);
         synchronized (table) {
             exiting.removeIf(t -> !t.isAlive());
             exiting.addAll(threads);

@@ -109,11 +109,11 @@ public final class WorkOps {
         // Non-reentrancy: if the item still runs on another pool for this workqueue, queue there.
         Object last = Node.dataVolatile(w);
         boolean onInbox = false;
-        if ((last == pool || last == null) && pool.mayLeaveOnInbox(pwq)) {
+        if ((last == pool || last == null) && PoolInbox.mayLeaveOnInbox(pool, pwq)) {
             // The item would only wait if linked now (behind the pool's running workers, or on
             // the inactive list): leave it on the pool's inbox without taking the lock.
             Node.setDataRelease(w, pwq);
-            if (pool.pushBehind(pwq, w) && !wq.isDraining()) {
+            if (PoolInbox.pushBehind(pool, pwq, w) && !wq.isDraining()) {
                 if (!pool.isUnbound() || pool.nrRunning >= pool.target) {
                     // As kick() would: items may wait behind a running worker. Not for an item
                     // that waits only for max_active (an unbound pool left it for that reason
@@ -149,7 +149,7 @@ public final class WorkOps {
         boolean retry = false;
         try {
             pool.drainInbox(true); // items pushed before this call go first (ours too, if pushed)
-            if (onInbox && pool.takeBounced(w)) {
+            if (onInbox && PoolInbox.takeBounced(pool, w)) {
                 // Its pwq was released before the item could be linked (replaced by applyAttrs
                 // and drained, or destroyed): choose again, as for a released pwq below.
                 retry = true;
@@ -592,11 +592,11 @@ public final class WorkOps {
             wait.run();
             return;
         }
-        me.pool.workerSleeping(me);
+        PoolSleepers.workerSleeping(me.pool, me);
         try {
             wait.run();
         } finally {
-            me.pool.workerRunning(me);
+            PoolSleepers.workerRunning(me.pool, me);
         }
     }
 

@@ -65,7 +65,7 @@ final class Worker implements Runnable {
     Work handOff;
     /**
      * True while the manager starts this worker's thread with the pool lock dropped (it is on
-     * the pool's books already): {@code WorkerPool.stopWorkers} waits for the start to finish, so
+     * the pool's books already): {@code PoolShutdown.stopWorkers} waits for the start to finish, so
      * the thread it hands out to be joined is never one that starts later.
      */
     volatile boolean startPending;

@@ -5,7 +5,6 @@ import io.jworkqueue.internal.jfr.Jfr;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -35,8 +34,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p><b>Idle list and manager.</b> Idle workers sit on a LIFO list. A worker starts processing
  * only while another idle worker exists, so there is always someone to wake; otherwise it first
  * becomes the pool's single manager and creates one, with the lock dropped
- * ({@link #createWorkerUnlocked}). The first worker of a pool is created by the first kick, so
- * an unused pool has no threads.
+ * ({@link PoolWorkers#createWorkerUnlocked}). The first worker of a pool is created by the first
+ * kick, so an unused pool has no threads.
  *
  * <p><b>Non-reentrancy.</b> {@link #findWorkerExecutingWork} looks an item up in the busy hash
  * (keyed by identity, chained through the workers); a newly assigned item already running on
@@ -46,48 +45,36 @@ import java.util.concurrent.locks.ReentrantLock;
  * ({@link WorkerCpuClock}). The watchdog needs no clock per item either: it measures progress by
  * {@link #nrStarted}.
  *
- * <p><b>Presumed sleepers.</b> An item the monitor saw blocked in its last run starts outside
- * nr_running, so the next item starts at once rather than a sampling period later. A running
- * worker that meets one at the head of the worklist hands it to an idle worker and goes on with
- * the next item itself ({@link #handOffSleeper}), so the CPU's items do not wait for a
- * wake-up. The monitor counts a presumed sleeper's worker back in once it has seen it run (its
- * CPU clock moved between two samples of the run), not merely runnable: on its way to the
- * blocking call, or preempted before it, the worker is runnable too, and counting it back then
- * would stop the item started in its place and make the block that follows a fresh detection.
- *
  * <p><b>Locking.</b> One lock per pool (L) guards the worklist, the idle list, the busy hash,
  * every worker's flags and scheduled list, and the pool's pwqs. Lock order: a workqueue's flush
  * mutex, then a pool lock, then the workqueue's flush-wait lock or the timer wheel's lock. Only
  * {@code destroy} holds several pool locks at once, taken in pool-id order. The work item's
  * state word is atomic and may be changed without any lock.
  *
- * <p><b>Virtual pools.</b> In the virtual-thread mode ({@code virtualUnboundWorkers}) the
- * unbound pools are built {@link #virtual}: their workers are virtual threads, which the JDK's
- * scheduler unmounts when they block, so they are never counted in nr_running and max_active is
- * the only limit. A kick that finds no idle worker creates one itself (a virtual thread costs
- * about as much as a queue node): there is no manager round-trip. A virtual worker that keeps
- * its carrier (blocked while pinned, or CPU-bound: there is no preemption) stalls the items
- * behind it; the monitor watches a virtual pool while items wait on its worklist
- * ({@link PoolSampler#sampleVirtual}) and, when none has started for {@code cpu_intensive_thresh}, runs
- * them on a platform <em>relief</em> worker ({@link #relieve}) that leaves when the worklist is
- * empty. See docs/DESIGN.md, Virtual-thread mode.
+ * <p><b>Virtual pools.</b> In the virtual-thread mode the unbound pools' workers are virtual
+ * threads, never counted in nr_running; a kick that finds no idle worker creates one itself, and
+ * carrier stalls are relieved by platform workers ({@link PoolVirtual}).
  *
- * <p><b>Inbox.</b> A queue call whose item would only wait if linked now (behind the pool's
- * {@link #target} of counted running workers, or on a saturated pwq's inactive list) pushes it
- * onto the lock-free {@link Inbox} instead of taking the lock ({@link #pushBehind}); every lock
- * holder moves the inbox first ({@link #lockPool}), and whoever ends the waiting condition moves
- * it afterwards (docs/DESIGN.md, Queueing). On an unbound pool a drain may find an item's pwq
- * released ({@code applyAttrs}, destroy); it sets the item aside for the queue call that pushed
- * it, which takes it back and queues it afresh ({@link #takeBounced}; docs/DESIGN.md, Unbound
- * pools).
+ * <p><b>Presumed sleepers.</b> An item the monitor saw blocked in its last run starts outside
+ * nr_running, and a running worker hands one at the head of the worklist to an idle worker
+ * ({@link PoolSleepers}).
+ *
+ * <p><b>Inbox.</b> A queue call whose item would only wait if linked now pushes it onto the
+ * lock-free {@link Inbox} instead of taking the lock; every lock holder moves the inbox first
+ * ({@link #lockPool}). The pool's side of it is {@link PoolInbox}.
+ *
+ * <p><b>Parts elsewhere.</b> Worker creation, retirement, idle culling and the manager are in
+ * {@link PoolWorkers}; the mayday timer in {@link PoolMayday}; shutdown in {@link PoolShutdown};
+ * the nr_running transitions of sleeping workers in {@link PoolSleepers}; the virtual pools'
+ * relief in {@link PoolVirtual}; the monitor's sampling in {@link PoolSampler}; CPU-time
+ * accounting in {@link WorkerCpuClock}; observers' snapshots in {@link PoolViews}. They are
+ * static helpers taking the pool: the fields they keep are the pool's, under its lock L.
  */
 final class WorkerPool extends PoolRunningPadAfter {
     /** How often {@link #lockSpin()} retries before parking on the lock. */
     private static final int SPIN_TRIES = 128;
     /** {@code MAX_IDLE_WORKERS_RATIO}. */
     static final int MAX_IDLE_WORKERS_RATIO = 4;
-    /** {@code MAYDAY_INITIAL_TIMEOUT}, {@code MAYDAY_INTERVAL}. */
-    static final long MAYDAY_INITIAL_NANOS = 10_000_000L, MAYDAY_INTERVAL_NANOS = 100_000_000L;
     // runtime, cpu and the inbox (I) are inherited from PoolFixed: lock-free queue calls read
     // them for every item, away from the fields the worker writes.
     final int id; // I
@@ -114,10 +101,10 @@ final class WorkerPool extends PoolRunningPadAfter {
     // sits on a cache line of its own, so that producers reading it do not miss the cache each
     // time the worker writes the pool's other fields (once or more per item).
     int nrWorkers, nrIdle;
-    /** L: {@link #drainInbox} is on the stack (its kick must not drain again). */
-    private boolean inDrain;
+    /** L: {@link PoolInbox#drain} is on the stack (its kick must not drain again). */
+    boolean inDrain;
     Worker idleHead;
-    private Worker idleTail;
+    Worker idleTail;
     /** L: items (and barriers) this pool has started: the watchdog's measure of progress. */
     long nrStarted;
     /**
@@ -126,10 +113,11 @@ final class WorkerPool extends PoolRunningPadAfter {
      */
     long observedStarted, stallSeenSince;
     /** Culls surplus idle workers ({@code idle_timer}); armed only while there are too many. */
-    private final InternalTimer idleTimer = new InternalTimer(this::idleTimerFired);
+    final InternalTimer idleTimer = new InternalTimer(() -> PoolWorkers.cullIdle(this));
     /** Sends maydays while a worker cannot be created ({@code mayday_timer}). */
-    private final InternalTimer maydayTimer = new InternalTimer(this::maydayTimerFired);
-    private boolean maydayArmed;
+    final InternalTimer maydayTimer = new InternalTimer(() -> PoolMayday.timerFired(this));
+    /** L: {@link #maydayTimer} is armed. */
+    boolean maydayArmed;
     /** L: the workers running an item, by item ({@link #findWorkerExecutingWork}). */
     private final BusyHash busy = new BusyHash();
     Worker manager;
@@ -145,10 +133,11 @@ final class WorkerPool extends PoolRunningPadAfter {
      * leaves, for the monitor's lock-free look ({@link PoolSampler#quickLook}).
      */
     volatile Worker[] workerArray = new Worker[0];
-    private final BitSet workerIds = new BitSet();
+    /** L: the worker ids in use (the {@code N} of {@code kworker/C:N}). */
+    final BitSet workerIds = new BitSet();
     boolean closing;
     /** L: worker creation is failing (logged once per episode). */
-    private boolean creationFailing;
+    boolean creationFailing;
     // L: the virtual pool's watch ({@link PoolSampler#sampleVirtual}). watched: the monitor has been asked
     // to sample this pool and has not yet let go of it; stallObserved/stallSince: nrStarted as
     // last seen with items waiting, and since when no item has started (0: not waiting);
@@ -241,184 +230,29 @@ final class WorkerPool extends PoolRunningPadAfter {
     }
 
     /**
-     * The worker went to sleep (L): it leaves nr_running ({@code wq_worker_sleeping}'s books),
-     * told by a blocking hint, or {@code detected} by the monitor (or presumed, see
-     * {@link #presumeSleeping}). The caller has checked that it was counted.
-     */
-    void wentToSleep(Worker w, boolean detected) {
-        w.sleeping = true;
-        w.sleepingDetected = detected;
-        nrRunning--;
-    }
-
-    /**
-     * A sleeping worker runs again (L): it is counted in nr_running again unless NOT_RUNNING
-     * ({@code wq_worker_running}'s books).
-     */
-    void runningAgain(Worker w) {
-        w.presumed = false;
-        w.sleepingDetected = false;
-        w.sleeping = false;
-        if ((w.flags & Worker.NOT_RUNNING) == 0) {
-            nrRunning++;
-        }
-    }
-
-    /** A worker went to sleep (L): wakes another if the pool now needs one, a cm_wakeup of its pwq. */
-    void replaceSleeper(Worker w) {
-        if (needMoreWorker() && kick() && w.currentPwq != null) {
-            w.currentPwq.cmWakeup++;
-        }
-    }
-
-    /**
      * Whether the worklist is empty once the inbox has been moved onto it (L). The inbox is
      * looked at only when the worklist is empty: everything on the worklist was queued before
      * anything on the inbox (a locked queue call drains the inbox before it links), so order is
      * kept, and a busy worker does not touch the inbox's contended cache line for every item.
      */
-    private boolean worklistEmpty() {
+    boolean worklistEmpty() {
         if (!worklist.isEmpty()) {
             return false;
         }
-        drainInbox(false);
+        PoolInbox.drain(this, false);
         return worklist.isEmpty();
     }
 
-    // ------------------------------------------------------------------ the inbox
-
-    /**
-     * Lock-free queueing: puts an item whose PENDING the caller owns, and whose {@code data}
-     * already names its pwq, on the inbox. Only while {@link #mayLeaveOnInbox} holds; if this
-     * returns false (it no longer does), the caller must take the lock and drain the inbox
-     * itself. The CAS here and the volatile read after it on one side, and on the other a
-     * worker's decrement of nrRunning followed by its read of the inbox in
-     * {@link #needMoreWorker()} or {@link #keepWorking()}, are sequentially consistent, so either
-     * the caller sees the pool without a running worker, or that worker sees the item. For a
-     * saturated pwq the hand-shake is the same with nrActive (or the limit) in place of
-     * nr_running, see {@link PoolWorkqueue#isSaturated}.
-     * Every path that lowers nrRunning re-evaluates a predicate under the lock, and every other
-     * lock holder drains first ({@link #lockPool()}), so an item never sits here unseen.
-     */
-    boolean pushBehind(PoolWorkqueue pwq, Work w) {
-        if (cpu < 0) {
-            Node.setFlags(w, pushToken()); // names this push, should a drain bounce it (see drainInbox)
-        }
-        inbox.push(w);
-        return mayLeaveOnInbox(pwq);
-    }
-
-    /**
-     * Whether an item queued to {@code pwq} would only wait if linked now, read without the
-     * lock: {@link #target} workers are counted running (one, for a bound pool), so it would
-     * wait behind them without a kick, or the pwq's max_active is used up (it would wait on the
-     * inactive list). Never for a pwq of an unbound pool that was replaced by {@code applyAttrs}
-     * ({@code retired}): after its push, a queue call reads this again, and one that finds the
-     * pwq retired moves the inbox itself under the lock and takes its item back if the pwq was
-     * released meanwhile ({@link #takeBounced}).
-     */
-    boolean mayLeaveOnInbox(PoolWorkqueue pwq) {
-        if (cpu >= 0) {
-            return nrRunning > 0 || pwq.isSaturated();
-        }
-        // Retirement is read after the push: the retiring thread sets it and then moves the
-        // inbox under the lock (WorkqueueImpl.retirePwq) before the pwq may be released, so an
-        // item whose queue call reads false here is linked to the pwq before its release.
-        return !pwq.retired && (nrRunning >= target || pwq.isSaturated());
-    }
-
-    /**
-     * Stands in an item's {@code inboxNext} after a drain found its pwq released: the item is on
-     * no list and its queue call, which is on the locked path, takes it back ({@link #takeBounced}).
-     */
-    private static final Work BOUNCED = new Work("bounced from an inbox", self -> { });
-
-    /**
-     * What a push onto an unbound pool's inbox writes into the item's {@code flags} (free while
-     * it is on no list): the pushing thread. A bounced item is taken back only by the queue
-     * call that pushed it, never by another one that queued the same item after it ran.
-     */
-    private static int pushToken() {
-        return (int) Thread.currentThread().threadId();
-    }
-
-    /**
-     * Called by a queue call that pushed {@code w} onto this pool's inbox and then found that it
-     * may not leave it there, after it moved the inbox under the lock (L): whether a drain found
-     * the item's pwq released ({@code applyAttrs} replaced it and it drained, or the workqueue
-     * is being destroyed) and set it aside. Then the caller owns it again, on no list, and
-     * queues it afresh as {@code __queue_work} retries on a released pwq.
-     */
-    boolean takeBounced(Work w) {
-        if (Node.inboxNext(w) == BOUNCED && Node.flags(w) == pushToken()) {
-            Node.setInboxNext(w, null);
-            return true;
-        }
-        return false;
-    }
-
-    /**
-     * Moves every item of the inbox, oldest first, onto its pwq as a locked queue call would
-     * ({@link PoolWorkqueue#insertNew}), then kicks the pool once if asked to (L).
-     *
-     * @return true if anything was moved
-     */
+    /** Moves the inbox onto the pwqs, then kicks once if asked to (L): {@link PoolInbox#drain}. */
     boolean drainInbox(boolean kick) {
-        if (inDrain || inbox.isEmpty()) {
-            return false;
-        }
-        inDrain = true;
-        try {
-            Work head;
-            boolean moved = false;
-            while ((head = inbox.takeAll()) != null) {
-                moved = true;
-                Work fifo = null; // the stack is newest first: reverse it
-                while (head != null) {
-                    Work n = Node.inboxNext(head);
-                    Node.setInboxNext(head, fifo);
-                    fifo = head;
-                    head = n;
-                }
-                while (fifo != null) {
-                    Work n = Node.inboxNext(fifo);
-                    PoolWorkqueue pwq = (PoolWorkqueue) Node.dataVolatile(fifo);
-                    if (pwq.released) {
-                        // Only an unbound pool's pwq is released, and only a queue call that
-                        // read it retired after its push leaves an item for it here (see
-                        // mayLeaveOnInbox): that call is on its way to this lock and takes the
-                        // item back (takeBounced). Until then the item is on no list and names
-                        // this pool as the last it was seen on, as an owner in mid-move.
-                        Node.setInboxNext(fifo, BOUNCED);
-                        Node.setDataRelease(fifo, this);
-                    } else {
-                        Node.setInboxNext(fifo, null);
-                        pwq.insertNew(fifo, false);
-                    }
-                    fifo = n;
-                }
-            }
-            if (moved && kick) {
-                kick();
-            }
-            return moved;
-        } finally {
-            inDrain = false;
-        }
+        return PoolInbox.drain(this, kick);
     }
 
-    /**
-     * Whether items wait, on the worklist or on the inbox: a racy read without the lock, for the
-     * routing of an unbound workqueue's queue calls to an idle neighbour pod.
-     */
-    boolean hasWaiting() {
-        return !worklist.isEmpty() || !inbox.isEmpty();
-    }
 
     /** Takes the pool lock and moves the inbox onto the pwqs, so the holder sees every queued item. */
     void lockPool() {
         lock.lock();
-        drainInbox(true);
+        PoolInbox.drain(this, true);
     }
 
     /** Releases the pool lock taken by {@link #lockPool()}. */
@@ -488,44 +322,6 @@ final class WorkerPool extends PoolRunningPadAfter {
         w.idleNext = w.idlePrev = null;
     }
 
-    /**
-     * {@code idle_cull_fn}: while there are too many workers, retires the one idle longest if it
-     * has been idle for the timeout; otherwise re-arms for when it will have been. Timer thread.
-     */
-    private void idleTimerFired() {
-        lockPool();
-        try {
-            long timeout = runtime.idleTimeoutNanos();
-            while (tooManyWorkers() && idleTail != null && !closing) {
-                Worker oldest = idleTail;
-                long idleFor = runtime.nanoTime() - oldest.lastActive;
-                if (idleFor < timeout) {
-                    runtime.timers().rearm(idleTimer, timeout - idleFor);
-                    return;
-                }
-                destroyWorker(oldest);
-            }
-        } finally {
-            unlockPool();
-        }
-    }
-
-    /** Retires a worker: it leaves the pool's books now and its thread exits when it next wakes. */
-    private void destroyWorker(Worker w) {
-        if ((w.flags & Worker.DIE) != 0) {
-            return;
-        }
-        leaveIdle(w);
-        workers.remove(w);
-        workerArray = workers.toArray(new Worker[0]);
-        workerIds.clear(w.id);
-        nrWorkers--;
-        if ((w.flags & Worker.RELIEF) != 0) {
-            nrRelief--;
-        }
-        w.flags |= Worker.DIE;
-        LockSupport.unpark(w.thread);
-    }
 
     /**
      * {@code kick_pool}: wakes the most recently idled worker if work needs one. Creates the
@@ -543,12 +339,12 @@ final class WorkerPool extends PoolRunningPadAfter {
         }
         Worker w = idleHead;
         if (virtual) {
-            watchVirtual();
+            PoolVirtual.watch(this);
             if (w == null) {
                 // No manager round-trip: a virtual worker is created here, already woken.
-                if (closing || !createWorker(false)) {
+                if (closing || !PoolWorkers.createWorker(this, false)) {
                     if (!closing) {
-                        armMayday(MAYDAY_INITIAL_NANOS);
+                        PoolMayday.arm(this, PoolMayday.INITIAL_NANOS);
                     }
                     return false;
                 }
@@ -557,8 +353,8 @@ final class WorkerPool extends PoolRunningPadAfter {
             }
         }
         if (w == null) {
-            if (nrWorkers == 0 && manager == null && !closing && !createWorker()) {
-                armMayday(MAYDAY_INITIAL_NANOS);
+            if (nrWorkers == 0 && manager == null && !closing && !PoolWorkers.createWorker(this)) {
+                PoolMayday.arm(this, PoolMayday.INITIAL_NANOS);
             }
             return false;
         }
@@ -615,53 +411,6 @@ final class WorkerPool extends PoolRunningPadAfter {
         runtime.watchdogNeeded();
     }
 
-    // ------------------------------------------------------------------ mayday (L)
-
-    private void armMayday(long nanos) {
-        if (!closing) {
-            maydayArmed = true;
-            runtime.timers().rearm(maydayTimer, nanos);
-        }
-    }
-
-    private void disarmMayday() {
-        if (maydayArmed) {
-            maydayArmed = false;
-            runtime.timers().cancel(maydayTimer);
-        }
-    }
-
-    /**
-     * {@code pool_mayday_timeout}: a worker is needed but cannot be created. Calls every waiting
-     * item's rescuer and re-arms. With no worker at all (so no manager retrying), also retries
-     * creating the first one. Timer thread.
-     */
-    private void maydayTimerFired() {
-        lockPool();
-        try {
-            if (!maydayArmed || closing) {
-                return;
-            }
-            // A virtual pool has no manager to retry creation: the mayday timer does.
-            if ((nrWorkers == 0 || virtual) && manager == null && needMoreWorker() && createWorker()) {
-                maydayArmed = false;
-                kick();
-                return;
-            }
-            if (needToCreateWorker()) {
-                for (Work work = worklist.first(); work != null; work = worklist.after(work)) {
-                    if (Node.dataVolatile(work) instanceof PoolWorkqueue pwq) {
-                        pwq.wq.sendMayday(pwq);
-                    }
-                }
-                armMayday(MAYDAY_INTERVAL_NANOS);
-            } else {
-                maydayArmed = false;
-            }
-        } finally {
-            unlockPool();
-        }
-    }
 
     /** {@code find_worker_executing_work} (L). */
     Worker findWorkerExecutingWork(Work work) {
@@ -696,191 +445,6 @@ final class WorkerPool extends PoolRunningPadAfter {
         return true;
     }
 
-    // ------------------------------------------------------------------ workers
-
-    /**
-     * Starts a new worker, which enters the idle list. Called with L held. Whatever the thread
-     * factory does (returns null, a started thread, or throws any {@code Throwable}) and
-     * whatever {@code Thread.start} throws is a creation failure: reported once per episode,
-     * then the caller's cooldown retry and maydays follow.
-     */
-    boolean createWorker() {
-        return createWorker(false);
-    }
-
-    /**
-     * Starts a new worker (L). A virtual pool's workers are virtual threads (the thread factory
-     * makes platform threads only), except a {@code relief} worker: a platform thread from the
-     * factory that does not enter the idle list and leaves when the worklist is empty
-     * ({@link #relieve}). The lock stays held throughout; the manager creates its workers with
-     * the lock dropped instead ({@link #createWorkerUnlocked}).
-     */
-    boolean createWorker(boolean relief) {
-        if (closing) {
-            return false;
-        }
-        int wid = workerIds.nextClearBit(0);
-        Worker w;
-        try {
-            w = newWorker(wid, relief);
-            w.thread.start();
-        } catch (Throwable e) {
-            creationFailed(e);
-            return false;
-        }
-        creationRecovered();
-        addWorker(w, relief);
-        return true;
-    }
-
-    /**
-     * {@code maybe_create_worker}'s creation with the pool lock dropped, as the kernel's manager
-     * drops {@code pool->lock} around {@code create_worker}: the thread factory and
-     * {@code Thread.start} (a system call, and user code) do not hold up the pool's producers and
-     * workers. Called by the manager with L held; returns with L held, having dropped it twice.
-     * The worker id is reserved first; the worker joins the pool's books and idle list before its
-     * thread starts (a kick meanwhile unparks a thread not yet started, which is lost but
-     * harmless: the new worker looks at the worklist before it parks), and
-     * {@link Worker#startPending} tells {@link #stopWorkers} to let the start finish before it
-     * hands the thread out to be joined.
-     */
-    private boolean createWorkerUnlocked() {
-        if (closing) {
-            return false;
-        }
-        int wid = workerIds.nextClearBit(0);
-        workerIds.set(wid); // reserved while the lock is dropped
-        Worker w = null;
-        Throwable failure = null;
-        unlockPool();
-        try {
-            w = newWorker(wid, false);
-        } catch (Throwable e) {
-            failure = e;
-        } finally {
-            lockSpin();
-        }
-        if (failure != null || closing) {
-            workerIds.clear(wid);
-            if (failure != null) {
-                creationFailed(failure);
-            }
-            return false;
-        }
-        addWorker(w, false);
-        w.startPending = true;
-        lock.unlock();
-        try {
-            w.thread.start();
-        } catch (Throwable e) {
-            failure = e;
-        } finally {
-            w.startPending = false;
-            lockSpin();
-        }
-        if (failure != null) {
-            destroyWorker(w); // never ran: out of the books and the idle list again
-            creationFailed(failure);
-            return false;
-        }
-        creationRecovered();
-        return true;
-    }
-
-    /**
-     * A worker and its thread, not started (any lock state: touches no pool field). Whatever the
-     * thread factory does wrong is thrown.
-     */
-    private Worker newWorker(int wid, boolean relief) {
-        boolean virtualThread = virtual && !relief;
-        Worker w = new Worker(this, wid, virtualThread);
-        Thread t = virtualThread ? Thread.ofVirtual().unstarted(w) : runtime.threadFactory().newThread(w);
-        if (t == null) {
-            throw new IllegalStateException("the thread factory returned null");
-        }
-        t.setName(relief ? threadName(wid) + "-relief" : threadName(wid));
-        if (virtualThread) {
-            // a virtual thread's priority cannot change
-        } else if (highpri) {
-            t.setPriority(Thread.MAX_PRIORITY);
-        } else if (nice != 0) {
-            t.setPriority(PoolAttrs.threadPriority(nice));
-        }
-        w.thread = t;
-        // Unbound platform workers count in nr_running too (the pool's target); virtual and
-        // relief workers do not.
-        w.flags = Worker.PREP | (virtualThread ? Worker.VIRTUAL : 0) | (relief ? Worker.RELIEF : 0);
-        return w;
-    }
-
-    /** Enters a new worker in the pool's books, and a non-relief one on the idle list (L). */
-    private void addWorker(Worker w, boolean relief) {
-        workerIds.set(w.id);
-        workers.add(w);
-        workerArray = workers.toArray(new Worker[0]);
-        nrWorkers++;
-        if (relief) {
-            nrRelief++;
-        } else {
-            enterIdle(w);
-        }
-    }
-
-    private void creationRecovered() {
-        if (creationFailing) {
-            creationFailing = false;
-            runtime.workerCreationRecovered(this);
-        }
-    }
-
-    private void creationFailed(Throwable e) {
-        if (!creationFailing) {
-            creationFailing = true;
-            try {
-                runtime.workerCreationFailed(this, e);
-            } catch (Throwable ignored) {
-                // reporting (e.g. toString of what the factory threw) must not fail the caller
-            }
-        }
-    }
-
-    String threadName(int wid) {
-        return (isUnbound() ? "kworker/u" + id : "kworker/" + cpu) + ":" + wid + (highpri ? "H" : "");
-    }
-
-    /**
-     * {@code manage_workers}: become the manager and create a worker if one is needed.
-     *
-     * @return true if this worker managed (the lock was dropped and the state must be rechecked)
-     */
-    private boolean manageWorkers(Worker w) {
-        if (manager != null) {
-            return false;
-        }
-        manager = w;
-        try {
-            while (needToCreateWorker() && !closing) {
-                if (createWorkerUnlocked()) {
-                    break;
-                }
-                // Creation failed: maydays go out after MAYDAY_INITIAL_TIMEOUT; cool down, retry.
-                if (!maydayArmed) {
-                    armMayday(MAYDAY_INITIAL_NANOS);
-                }
-                lock.unlock();
-                try {
-                    LockSupport.parkNanos(this, runtime.createCooldownNanos());
-                    Thread.interrupted();
-                } finally {
-                    lock.lock();
-                }
-            }
-            disarmMayday();
-        } finally {
-            manager = null;
-        }
-        return true;
-    }
 
     /**
      * An exception escaped {@link #workerThread} (never one of a work function, which
@@ -920,7 +484,7 @@ final class WorkerPool extends PoolRunningPadAfter {
         lockPool();
         try {
             if ((w.flags & Worker.RELIEF) != 0) {
-                relieve(w);
+                PoolVirtual.relieve(this, w);
                 return;
             }
             while (workerRound(w)) {
@@ -953,7 +517,7 @@ final class WorkerPool extends PoolRunningPadAfter {
         Faults.at("worker", w);
         while (needMoreWorker()) {
             // A virtual pool needs no idle worker in reserve: kick() creates one.
-            if (!virtual && !mayStartWorking() && manageWorkers(w)) {
+            if (!virtual && !mayStartWorking() && PoolWorkers.manageWorkers(this, w)) {
                 continue;
             }
             if (!runWorklist(w)) {
@@ -987,7 +551,7 @@ final class WorkerPool extends PoolRunningPadAfter {
         WorkerCpuClock.startRun(w); // the CPU clock was read before the worker parked; the wall clock at the first item
         do {
             Work work = worklist.first();
-            if (Node.sleptLast(work) && handOffSleeper(w, work)) {
+            if (Node.sleptLast(work) && PoolSleepers.handOff(this, w, work)) {
                 continue;
             }
             if ((Node.flags(work) & PoolWorkqueue.LINKED) == 0 && findWorkerExecutingWork(work) == null) {
@@ -1004,41 +568,11 @@ final class WorkerPool extends PoolRunningPadAfter {
         setFlags(w, Worker.PREP);
         // Left nr_running: an item pushed onto the inbox meanwhile may have seen this worker
         // still counted; look once more (the other half of push's handshake).
-        return drainInbox(false);
+        return PoolInbox.drain(this, false);
     }
 
     /**
-     * The item at the head of the worklist was seen blocked in its last run: rather than run it
-     * here (and go to sleep with it, so that a woken worker has to take over the CPU's items),
-     * hand it, with the barriers linked behind it, to the most recently idled worker and wake
-     * that one, while this worker, still counted in nr_running, goes on with the next item
-     * (L). The sleeper then starts as a presumed one on the other worker ({@link #runHandedOff});
-     * only its start waits for that worker's wake-up, not the items behind it. Done only while
-     * another idle worker remains (so there is still someone to wake, as
-     * {@link #mayStartWorking()} wants) and the chosen one was not already woken for other
-     * work, never by a rescuer, never on a virtual pool (blocking
-     * costs nothing there), and not for an item running elsewhere (non-reentrancy: the normal path
-     * hands it to that worker).
-     *
-     * @return true if the item was handed off
-     */
-    private boolean handOffSleeper(Worker w, Work work) {
-        Worker b = idleHead;
-        if (virtual || nrIdle < 2 || b == null || b.kicked || (w.flags & Worker.RESCUER) != 0
-                || b.thread == null || !b.thread.isAlive() || findWorkerExecutingWork(work) != null) {
-            return false; // isAlive: a model-checking runtime's workers are never started
-        }
-        leaveIdle(b); // not idle any more: neither kicked for other work nor culled
-        moveLinkedWorks(work, b.scheduled);
-        if (Node.dataVolatile(work) instanceof PoolWorkqueue pwq) {
-            pwq.cmWakeup++; // woken for a presumed sleeper, as the monitor would have
-        }
-        LockSupport.unpark(b.thread);
-        return true;
-    }
-
-    /**
-     * Runs what another worker handed this one ({@link #handOffSleeper}) on its wake-up, as a
+     * Runs what another worker handed this one ({@link PoolSleepers#handOff}) on its wake-up, as a
      * run of its own: counted in nr_running except while the item is presumed asleep (L).
      */
     private void runHandedOff(Worker w) {
@@ -1082,7 +616,7 @@ final class WorkerPool extends PoolRunningPadAfter {
             setFlags(w, Worker.CPU_INTENSIVE);
         }
         w.sawBlock = false;
-        boolean presumed = Node.sleptLast(work) && presumeSleeping(w);
+        boolean presumed = Node.sleptLast(work) && PoolSleepers.presume(this, w);
         // Wakes another worker if needed; if not, and items wait behind this one, asks the
         // monitor to watch whether this one blocks.
         if (kick() && presumed) {
@@ -1130,7 +664,7 @@ final class WorkerPool extends PoolRunningPadAfter {
         }
         if (w.sleepingDetected) {
             // The monitor took this worker out of nr_running while it blocked; it runs again.
-            runningAgain(w);
+            PoolSleepers.runningAgain(this, w);
         }
         if ((w.flags & Worker.CPU_INTENSIVE) != 0) {
             clearFlags(w, Worker.CPU_INTENSIVE); // set by the flag, or by hog detection
@@ -1181,112 +715,6 @@ final class WorkerPool extends PoolRunningPadAfter {
     }
 
     /**
-     * The item about to run was seen blocked in its last run: presume it blocks again and take
-     * the worker out of nr_running now, as if the monitor had just detected it (L), so the next
-     * item starts at once instead of a sampling period later. The monitor counts the worker
-     * back in once it has seen it running, its CPU clock moving between two samples
-     * ({@link PoolSampler#sample}); if the run ends without a block being seen, the item loses the
-     * presumption.
-     */
-    private boolean presumeSleeping(Worker w) {
-        if ((w.flags & Worker.NOT_RUNNING) != 0 || w.sleeping) {
-            return false;
-        }
-        wentToSleep(w, true);
-        w.presumed = true;
-        requestWatch(); // to count it back in if it runs after all
-        return true;
-    }
-
-    // ------------------------------------------------------------------ blocking hint
-
-    /** {@code wq_worker_sleeping}: the worker is about to block. */
-    void workerSleeping(Worker w) {
-        lockPool();
-        try {
-            if (w.sleeping) {
-                w.sleepingDetected = false; // the hint now owns the state; wq_worker_running restores it
-                w.presumed = false;
-                return;
-            }
-            if ((w.flags & Worker.NOT_RUNNING) != 0) {
-                return;
-            }
-            wentToSleep(w, false);
-            replaceSleeper(w);
-        } finally {
-            unlockPool();
-        }
-    }
-
-    /** {@code wq_worker_running}: the worker runs again. */
-    void workerRunning(Worker w) {
-        lockPool();
-        try {
-            if (w.sleeping) {
-                runningAgain(w); // not detected nor presumed: the hint owns the state
-            }
-        } finally {
-            unlockPool();
-        }
-    }
-
-    // ------------------------------------------------------------------ virtual pools: carrier stalls
-
-    /**
-     * Items wait on this virtual pool's worklist (L, from {@link #kick()}): have the monitor watch
-     * it, once per watch. Watching lingers after the worklist empties ({@link PoolSampler#sampleVirtual}), so
-     * a steady stream of items asks the monitor at most once per linger, not once per item.
-     */
-    private void watchVirtual() {
-        // Asked again if the monitor is not sampling after all (it could not be started).
-        if ((!watched || !runtime.monitor().isActive()) && !closing) {
-            watched = true;
-            requestWatch();
-        }
-    }
-
-    /**
-     * The body of a platform relief worker of a virtual pool (L): runs the worklist as any
-     * worker does, woken virtual workers taking their share as soon as they get a carrier, and
-     * leaves the pool when the worklist is empty (or the pool retires it).
-     */
-    void relieve(Worker w) {
-        while ((w.flags & Worker.DIE) == 0 && !worklistEmpty()) {
-            runWorklist(w);
-        }
-        destroyWorker(w);
-    }
-
-    // ------------------------------------------------------------------ shutdown
-
-    /** Tells every worker to exit and waits for their threads. */
-    void shutdown() {
-        shutdown(-1);
-    }
-
-    /**
-     * Tells every worker to exit and waits at most {@code joinNanos} (negative: no limit) for
-     * their threads; a worker running an item leaves when the item returns.
-     *
-     * @return the threads still alive
-     */
-    List<Thread> shutdown(long joinNanos) {
-        long start = System.nanoTime();
-        List<Thread> threads = stopWorkers();
-        List<Thread> alive = new ArrayList<>();
-        for (Thread t : threads) {
-            if (joinNanos < 0) {
-                Waits.joinUninterruptibly(t);
-            } else if (!Waits.joinUninterruptibly(t, Math.max(0, joinNanos - (System.nanoTime() - start)),
-                    java.util.concurrent.TimeUnit.NANOSECONDS)) {
-                alive.add(t);
-            }
-        }
-        return alive;
-    }
-
-    /**
      * Whether a list of this pool still holds an item or flush barrier of {@code pwq}: a barrier
      * is not counted in flight, and must run before its pwq may be released (L; only asked of
      * replaced pwqs that went idle).
@@ -1312,57 +740,6 @@ final class WorkerPool extends PoolRunningPadAfter {
         return !isUnbound() ? String.valueOf(cpu) : attrs == null ? "" : Names.cpuList(attrs.podCpus());
     }
 
-    /**
-     * The last pwq using this unbound pool was released ({@code put_unbound_pool}): the pool
-     * takes no more work and its workers exit at once (idle ones now, a worker finishing the
-     * last item when it returns).
-     *
-     * @return the worker threads, for the runtime's close to wait for
-     */
-    List<Thread> retire() {
-        return stopWorkers();
-    }
-
-    /** Closes the pool to new workers and tells every worker to exit. @return their threads */
-    private List<Thread> stopWorkers() {
-        List<Thread> threads = new ArrayList<>();
-        List<Worker> starting = null;
-        lockPool();
-        try {
-            closing = true;
-            disarmMayday();
-            runtime.timers().cancel(idleTimer);
-            for (Worker w : new ArrayList<>(workers)) {
-                threads.add(w.thread);
-                if (w.startPending) {
-                    starting = starting == null ? new ArrayList<>(1) : starting;
-                    starting.add(w);
-                }
-                destroyWorker(w);
-            }
-        } finally {
-            unlockPool();
-        }
-        if (starting != null) {
-            // The manager starts these without the lock (createWorkerUnlocked); a join before the
-            // start would return at once and the thread would run after this pool was closed.
-            for (Worker w : starting) {
-                while (w.startPending) {
-                    LockSupport.parkNanos(this, 10_000L);
-                }
-            }
-        }
-        return threads;
-    }
-
-    int workerCount() {
-        lockPool();
-        try {
-            return nrWorkers;
-        } finally {
-            unlockPool();
-        }
-    }
 
     @Override
     public String toString() {

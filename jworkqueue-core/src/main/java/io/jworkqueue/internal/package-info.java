@@ -22,7 +22,11 @@
  *   <dd>The pool lock ({@code WorkerPool.lock}, the kernel's {@code pool->lock}) of the pool the
  *       object belongs to; for a work item, the pool it is queued on. Read under L as well, unless
  *       the comment says "L for writes": then the field is volatile and lock-free readers read it,
- *       and the comment names them.</dd>
+ *       and the comment names them. The pool's fields are declared in {@code WorkerPool} but also
+ *       kept by its static helpers ({@code PoolInbox}, {@code PoolWorkers}, {@code PoolMayday},
+ *       {@code PoolShutdown}, {@code PoolSleepers}, {@code PoolVirtual}, {@code PoolSampler},
+ *       {@code PoolViews}), whose methods take the pool as their first argument: an (L) on one
+ *       of them means that pool's lock.</dd>
  *   <dt>W</dt>
  *   <dd>Written by the worker running the item, under that worker's pool lock, and read by the
  *       item's next run under its own pool lock: non-reentrancy orders the runs.</dd>

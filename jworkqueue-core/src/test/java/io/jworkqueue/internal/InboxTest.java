@@ -18,7 +18,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The lock-free inbox of a bound pool ({@link WorkerPool#pushBehind}): while a worker of
+ * The lock-free inbox of a bound pool ({@link PoolInbox#pushBehind}): while a worker of
  * the pool is counted running, a queue call leaves the item on the inbox without taking the
  * lock. Every operation must still see such an item as queued: cancel takes it back, a flush of
  * the item or of its workqueue waits for it, and items keep their order.

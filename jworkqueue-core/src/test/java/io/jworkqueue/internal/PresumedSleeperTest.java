@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * An item the concurrency monitor saw blocked in its last run starts its next run outside
- * nr_running (WorkerPool#presumeSleeping), and is counted back in when the monitor sees it run;
+ * nr_running (PoolSleepers#presume), and is counted back in when the monitor sees it run;
  * an item whose run was never seen blocked loses the presumption. Causal checks only: every
  * wait is bounded and nothing depends on how fast the machine is.
  */

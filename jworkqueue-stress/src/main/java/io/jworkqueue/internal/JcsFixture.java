@@ -89,7 +89,7 @@ final class JcsFixture {
      * under the lock.
      */
     static void queueLockFree(WorkerPool pool, PoolWorkqueue pwq, Work item) {
-        if (!pool.pushBehind(pwq, item)) {
+        if (!PoolInbox.pushBehind(pool, pwq, item)) {
             pool.lockSpin();
             pool.deferWake = true;
             try {
@@ -108,14 +108,14 @@ final class JcsFixture {
      * @return whether the item came back to the caller (it would queue it afresh)
      */
     static boolean queueLockFreeOrBounce(WorkerPool pool, PoolWorkqueue pwq, Work item) {
-        if (pool.pushBehind(pwq, item)) {
+        if (PoolInbox.pushBehind(pool, pwq, item)) {
             return false;
         }
         pool.lockSpin();
         pool.deferWake = true;
         try {
             pool.drainInbox(true);
-            return pool.takeBounced(item);
+            return PoolInbox.takeBounced(pool, item);
         } finally {
             pool.unlockAndWake();
         }

@@ -14,7 +14,7 @@ import static org.openjdk.jcstress.annotations.Expect.*;
  * ({@link PoolWorkqueue#retire}, then {@code pwqDrained}'s first step). Either the retirement
  * moves the inbox after it and finds the item (the pwq stays, holding it), or the queue call
  * reads it retired, moves the inbox itself and, if the pwq was released meanwhile, takes its
- * item back to queue it afresh ({@link WorkerPool#takeBounced}). Never is an item left on the
+ * item back to queue it afresh ({@link PoolInbox#takeBounced}). Never is an item left on the
  * inbox for a released pwq, linked to one, or set aside with nobody to take it back.
  */
 @JCStressTest
@@ -59,7 +59,7 @@ public class JcsInboxVsPwqRelease {
     public void check(III_Result r) {
         pool.lock.lock(); // the plain lock: sees the inbox as the actors left it
         try {
-            r.r2 = WorkList.isLinked(item) ? 1 : pool.hasWaiting() ? 2 : 0;
+            r.r2 = WorkList.isLinked(item) ? 1 : PoolInbox.hasWaiting(pool) ? 2 : 0;
             r.r3 = pwq.released ? 1 : 0;
         } finally {
             pool.lock.unlock();

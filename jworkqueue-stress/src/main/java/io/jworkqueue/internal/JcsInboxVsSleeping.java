@@ -9,7 +9,7 @@ import org.openjdk.jcstress.infra.results.III_Result;
 /**
  * The lock-free queue path against the pool losing its last running worker: a queue call pushes
  * an item onto the pool's inbox because a worker is counted in nr_running
- * ({@link WorkerPool#pushBehind}), while that worker goes to sleep
+ * ({@link PoolInbox#pushBehind}), while that worker goes to sleep
  * ({@code wq_worker_sleeping}). The queue call re-reads nr_running after its push, the sleeper
  * reads the inbox after lowering nr_running; one of them must see the other, so the item never
  * stays on the inbox with nobody running and nobody woken.
@@ -33,7 +33,7 @@ public class JcsInboxVsSleeping {
 
     @Actor
     public void sleeper() {
-        busy.pool.workerSleeping(busy.running);
+        PoolSleepers.workerSleeping(busy.pool, busy.running);
     }
 
     /** The lock-free branch of {@code WorkOps.queueOwned}, on this state's own pool. */

@@ -31,7 +31,7 @@ public class JcsSleepingVsInsert {
 
     @Actor
     public void sleeper() {
-        busy.pool.workerSleeping(busy.running);
+        PoolSleepers.workerSleeping(busy.pool, busy.running);
     }
 
     @Actor

@@ -12,7 +12,7 @@ import static org.openjdk.jcstress.annotations.Expect.*;
  * pool's target is two counted workers (its pod's CPUs): one is counted running throughout (a
  * stand-in), the other is the calling thread of {@link PoolTestHooks#runAsIdleWorker}, which runs
  * the one item on the worklist and stops. A queue call pushes a second item onto the inbox and
- * leaves it there if it then reads two workers counted running ({@link WorkerPool#mayLeaveOnInbox});
+ * leaves it there if it then reads two workers counted running ({@link PoolInbox#mayLeaveOnInbox});
  * the stopping worker reads the inbox after it lowers nr_running (its worklist ran empty, then
  * {@code runWorklist}'s end). One of them must see the other: the item runs, or it is on the
  * worklist with an idle worker woken, never left on the inbox.
@@ -37,7 +37,7 @@ public class JcsUnboundInboxVsStop {
             busy.currentPwq = pwq;
             busy.currentWork = new Work(JcsFixture.NOP);
             pool.nrRunning = 1;
-            pool.createWorker(); // the idle worker the calling thread of runAsIdleWorker plays
+            PoolWorkers.createWorker(pool); // the idle worker the calling thread of runAsIdleWorker plays
             Work first = new Work(JcsFixture.NOP);
             WorkOps.testAndSetPending(first);
             pwq.insertNew(first); // kicks the idle worker (its thread never starts)
@@ -65,7 +65,7 @@ public class JcsUnboundInboxVsStop {
         pool.lock.lock(); // the plain lock: sees the inbox as the actors left it
         try {
             r.r1 = ran.get();
-            r.r2 = WorkList.isLinked(item) ? 1 : pool.hasWaiting() ? 2 : 0;
+            r.r2 = WorkList.isLinked(item) ? 1 : PoolInbox.hasWaiting(pool) ? 2 : 0;
             r.r3 = pool.nrRunning;
             int kicked = 0;
             for (Worker w : PoolViews.workersLocked(pool)) {
