@@ -138,30 +138,27 @@ final class PoolWorkqueue extends PwqLimitsPadAfter {
         list.addLast(work);
     }
 
-    /** Moves an inactive item (and the barriers linked to it) to the worklist and kicks the pool. */
-    void activate(Work work) { // L
-        activate(work, true);
-    }
-
     /**
-     * As {@link #activate(Work)}; {@code kick} is false when the worker that just finished an
-     * item of this pool activates the next one: it takes it itself ({@code keep_working}), and
-     * waking another worker would only make the two race for it.
+     * Moves an inactive item (and the barriers linked to it) to the worklist and kicks the pool,
+     * whatever the limit: a cancel that grabbed the item ({@code WorkOps.unlink}, which calls
+     * this only for an item flagged INACTIVE) takes it off the worklist at once, through
+     * {@link #decNrInFlight}, which gives the slot back.
      */
-    private void activate(Work work, boolean kick) { // L
-        int f = Node.flags(work);
-        if ((f & INACTIVE) == 0) {
-            return;
-        }
+    void activate(Work work) { // L
         ActiveBudget b = budgetInUse;
         if (b != null) {
             b.takeForced(1); // given back by the decNrInFlight that follows (unlink)
         }
         incActive();
-        moveToWorklist(work, f, kick);
+        moveToWorklist(work, Node.flags(work), true);
     }
 
-    /** Makes an inactive item active without counting it: the caller hands it a slot it holds (L). */
+    /**
+     * Makes an inactive item active without counting it: the caller hands it a slot it holds (L).
+     * {@code kick} is false when the worker that just finished an item of this pool activates
+     * the next one: it takes it itself ({@code keep_working}), and waking another worker would
+     * only make the two race for it.
+     */
     private void moveToWorklist(Work work, int f, boolean kick) { // L
         Node.setFlags(work, f & ~INACTIVE);
         if (pool.worklist.isEmpty()) {
