@@ -379,13 +379,21 @@ final class PoolWorkqueue extends PwqLimitsPadAfter {
             } else {
                 NR_ACTIVE.setRelease(this, n); // no push relied on this one (see isSaturated)
             }
+            // Without a budget nothing more may become active here: an item waits on the
+            // inactive list only while nrActive >= limit, so with one waiting, nrActive was above
+            // the (lowered) limit before this decrement (at the limit, the slot was handed over
+            // above) and is not below it after.
             ActiveBudget b = budgetInUse;
-            if (b != null && (inactive.isEmpty() || nrActive >= limit)) {
-                b.release(this); // the slot goes back (nobody here can use it)
-            } else if (b != null) {
-                activateHandingSlot(!byWorker); // the oldest waiting item takes the slot at once
+            if (b != null) {
+                if (inactive.isEmpty() || nrActive >= limit) {
+                    b.release(this); // the slot goes back (nobody here can use it)
+                } else {
+                    // The items wait for budget slots: the oldest takes this one at once, and the
+                    // next ones take any freed on other pods since (whose pokes wait for this lock).
+                    activateHandingSlot(!byWorker);
+                    activateInactive(!byWorker);
+                }
             }
-            activateInactive(!byWorker);
         }
         int color = flags & COLOR_MASK;
         if (color != NO_COLOR && --nrInFlight[color] == 0) {
