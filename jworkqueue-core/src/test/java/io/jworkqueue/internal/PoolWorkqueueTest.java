@@ -247,7 +247,15 @@ class PoolWorkqueueTest {
         PoolWorkqueue pwq = saturated("pwq-handoff");
         Workqueue wq = pwq.wq;
         StringBuffer order = new StringBuffer();
-        Work b = new Work(self -> order.append('b')), c = new Work(self -> order.append('c'));
+        CountDownLatch bothRan = new CountDownLatch(2);
+        Work b = new Work(self -> {
+            order.append('b');
+            bothRan.countDown();
+        });
+        Work c = new Work(self -> {
+            order.append('c');
+            bothRan.countDown();
+        });
         assertTrue(wq.queue(b));
         assertTrue(wq.queue(c));
         pwq.pool.lockPool(); // moves B and C from the inbox onto the inactive list
@@ -260,6 +268,8 @@ class PoolWorkqueueTest {
             pwq.pool.lock.unlock();
         }
         go.countDown();
+        // bounded: a retirement that neither hands its slot on nor activates leaves B waiting
+        assertTrue(bothRan.await(WAIT_S, TimeUnit.SECONDS), "B and C did not both run after A retired: " + state(pwq));
         wq.flush();
         assertEquals("bc", order.toString(), "inactive items start oldest first");
         assertTrue(underLock(pwq, () -> pwq.nrActive == 0 && pwq.inactive.isEmpty() && pwq.nrInFlightTotal() == 0
