@@ -472,10 +472,8 @@ final class TimerWheel {
                     if (next == Long.MAX_VALUE) {
                         LockSupport.park(this);
                     } else {
-                        long sleep = base + next * NANOS_PER_TICK - clock.getAsLong();
-                        if (sleep > 0) {
-                            LockSupport.parkNanos(this, sleep);
-                        }
+                        // returns at once if the tick is already due (sleep <= 0)
+                        LockSupport.parkNanos(this, base + next * NANOS_PER_TICK - clock.getAsLong());
                     }
                 } finally {
                     lock.lock();
