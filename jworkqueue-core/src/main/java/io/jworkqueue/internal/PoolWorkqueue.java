@@ -138,30 +138,27 @@ final class PoolWorkqueue extends PwqLimitsPadAfter {
         list.addLast(work);
     }
 
-    /** Moves an inactive item (and the barriers linked to it) to the worklist and kicks the pool. */
-    void activate(Work work) { // L
-        activate(work, true);
-    }
-
     /**
-     * As {@link #activate(Work)}; {@code kick} is false when the worker that just finished an
-     * item of this pool activates the next one: it takes it itself ({@code keep_working}), and
-     * waking another worker would only make the two race for it.
+     * Moves an inactive item (and the barriers linked to it) to the worklist and kicks the pool,
+     * whatever the limit: a cancel that grabbed the item ({@code WorkOps.unlink}, which calls
+     * this only for an item flagged INACTIVE) takes it off the worklist at once, through
+     * {@link #decNrInFlight}, which gives the slot back.
      */
-    private void activate(Work work, boolean kick) { // L
-        int f = Node.flags(work);
-        if ((f & INACTIVE) == 0) {
-            return;
-        }
+    void activate(Work work) { // L
         ActiveBudget b = budgetInUse;
         if (b != null) {
             b.takeForced(1); // given back by the decNrInFlight that follows (unlink)
         }
         incActive();
-        moveToWorklist(work, f, kick);
+        moveToWorklist(work, Node.flags(work), true);
     }
 
-    /** Makes an inactive item active without counting it: the caller hands it a slot it holds (L). */
+    /**
+     * Makes an inactive item active without counting it: the caller hands it a slot it holds (L).
+     * {@code kick} is false when the worker that just finished an item of this pool activates
+     * the next one: it takes it itself ({@code keep_working}), and waking another worker would
+     * only make the two race for it.
+     */
     private void moveToWorklist(Work work, int f, boolean kick) { // L
         Node.setFlags(work, f & ~INACTIVE);
         if (pool.worklist.isEmpty()) {
@@ -382,13 +379,21 @@ final class PoolWorkqueue extends PwqLimitsPadAfter {
             } else {
                 NR_ACTIVE.setRelease(this, n); // no push relied on this one (see isSaturated)
             }
+            // Without a budget nothing more may become active here: an item waits on the
+            // inactive list only while nrActive >= limit, so with one waiting, nrActive was above
+            // the (lowered) limit before this decrement (at the limit, the slot was handed over
+            // above) and is not below it after.
             ActiveBudget b = budgetInUse;
-            if (b != null && (inactive.isEmpty() || nrActive >= limit)) {
-                b.release(this); // the slot goes back (nobody here can use it)
-            } else if (b != null) {
-                activateHandingSlot(!byWorker); // the oldest waiting item takes the slot at once
+            if (b != null) {
+                if (inactive.isEmpty() || nrActive >= limit) {
+                    b.release(this); // the slot goes back (nobody here can use it)
+                } else {
+                    // The items wait for budget slots: the oldest takes this one at once, and the
+                    // next ones take any freed on other pods since (whose pokes wait for this lock).
+                    activateHandingSlot(!byWorker);
+                    activateInactive(!byWorker);
+                }
             }
-            activateInactive(!byWorker);
         }
         int color = flags & COLOR_MASK;
         if (color != NO_COLOR && --nrInFlight[color] == 0) {

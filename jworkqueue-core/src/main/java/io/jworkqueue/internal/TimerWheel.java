@@ -173,8 +173,7 @@ final class TimerWheel {
                 return;
             }
             if (Node.timerStateVolatile(w) == ARMED) {
-                unlink(w);
-                Node.setTimerStateVolatile(w, IDLE);
+                unlink(w); // it stays ARMED: armLocked links it again in this lock hold
                 armed--;
             }
             armLocked(w, delayNanos);
@@ -312,7 +311,8 @@ final class TimerWheel {
             delta = MAX_DELTA;
             deadline = tick + MAX_DELTA;
         }
-        int level = delta < SLOTS ? 0 : (63 - Long.numberOfLeadingZeros(delta)) / BITS;
+        // floor(log2(delta)) / BITS; for delta 0 it is -1 / BITS, which truncates to level 0 too
+        int level = (63 - Long.numberOfLeadingZeros(delta)) / BITS;
         long at = Math.max(deadline, tick);
         int slot = (int) (at >>> (BITS * level)) & MASK;
         int b = level * SLOTS + slot;
@@ -361,7 +361,7 @@ final class TimerWheel {
                 continue;
             }
             int shift = BITS * level;
-            long unit = level == 0 ? tick : Math.ceilDiv(tick, 1L << shift);
+            long unit = Math.ceilDiv(tick, 1L << shift); // level 0 (shift 0): tick itself
             int off = Long.numberOfTrailingZeros(Long.rotateRight(bits, (int) (unit & MASK)));
             best = Math.min(best, (unit + off) << shift);
         }
@@ -477,10 +477,8 @@ final class TimerWheel {
                     if (next == Long.MAX_VALUE) {
                         LockSupport.park(this);
                     } else {
-                        long sleep = base + next * NANOS_PER_TICK - clock.getAsLong();
-                        if (sleep > 0) {
-                            LockSupport.parkNanos(this, sleep);
-                        }
+                        // returns at once if the tick is already due (sleep <= 0)
+                        LockSupport.parkNanos(this, base + next * NANOS_PER_TICK - clock.getAsLong());
                     }
                 } finally {
                     lock.lock();

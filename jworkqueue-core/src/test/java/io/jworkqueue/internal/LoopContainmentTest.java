@@ -87,7 +87,11 @@ class LoopContainmentTest {
             }
             assertFalse(bad.cancel(), "cancel() returns at once: nothing to cancel");
             assertEquals(0, badRuns.get(), "the failed expiry dropped its item");
-            assertTrue(rt.internalErrors() >= 1, "counted");
+            // PENDING is given back before the exception reaches the wheel, which counts it
+            while (rt.internalErrors() == 0) {
+                assertTrue(System.nanoTime() - deadline < 0, "counted");
+                Thread.onSpinWait();
+            }
             assertEquals(rt.internalErrors(), internalErrorsViaJmx(rt), "visible in the MXBean");
 
             Faults.hook = null;

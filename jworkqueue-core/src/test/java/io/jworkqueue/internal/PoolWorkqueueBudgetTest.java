@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -221,6 +222,56 @@ class PoolWorkqueueBudgetTest {
         wq.flush();
         assertSlots(wq, "after the flush");
         assertTrue(locked(p0, () -> p0.isIdle() && !p0.budgetWaiting), "after the flush: " + state(wq));
+    }
+
+    @Test
+    void retirementHandingItsSlotOn_alsoActivatesWithSlotsFreedOnAnotherPodMeanwhile() throws Exception {
+        // Pod 0 has items waiting for budget slots. A slot freed on pod 1 pokes pod 0, whose
+        // lock the test holds, so the refresh waits on the timer thread. In that lock hold an
+        // active item of pod 0 retires (a cancel): its slot goes to the oldest waiting item, and
+        // the slot freed on pod 1 to the next one, without waiting for the refresh.
+        wq = (WorkqueueImpl) rt.alloc("budget-handing-more", Set.of(WorkqueueFlag.UNBOUND), 3);
+        p0 = wq.pwqFor(0);
+        p1 = wq.pwqFor(1);
+        AtomicInteger aRuns = new AtomicInteger();
+        CountDownLatch aStarted = new CountDownLatch(1), bStarted = new CountDownLatch(1), waitersRan = new CountDownLatch(2);
+        Work a = new Work(self -> {
+            if (aRuns.incrementAndGet() == 1) {
+                aStarted.countDown();
+                goA.await(WAIT_S, TimeUnit.SECONDS);
+            }
+        });
+        assertTrue(wq.queueOn(0, a));
+        assertTrue(aStarted.await(WAIT_S, TimeUnit.SECONDS), "A did not start");
+        assertTrue(wq.queueOn(0, a)); // the second instance waits behind the first run, active, not started
+        awaitTrue(() -> locked(p0, () -> {
+            Worker running = p0.pool.findWorkerExecutingWork(a);
+            return running != null && running.scheduled.first() == a;
+        }), "the second instance of A to wait behind its first run: " + state(wq));
+        assertTrue(wq.queueOn(1, blocker(bStarted, goB)));
+        assertTrue(bStarted.await(WAIT_S, TimeUnit.SECONDS), "B did not start");
+        Work x = new Work(self -> waitersRan.countDown()), y = new Work(self -> waitersRan.countDown());
+        assertTrue(wq.queueOn(0, x));
+        assertTrue(wq.queueOn(0, y));
+        p0.pool.lockPool(); // moves X and Y off the inbox
+        try {
+            assertTrue(p0.nrActive == 2 && p0.inactive.size() == 2 && p0.budgetWaiting && wq.budget.free() == 0,
+                    "X and Y wait for the budget on pod 0: " + state(wq));
+            goB.countDown(); // B retires on pod 1: its slot goes back, and pod 0's poke waits for this lock
+            awaitTrue(() -> wq.budget.free() == 1, "B's slot to go back to the budget");
+            assertTrue(a.cancel(), "the second instance of A was pending");
+            assertTrue(p0.nrActive == 3 && p0.inactive.isEmpty() && wq.budget.free() == 0 && !p0.budgetWaiting,
+                    "X took the cancelled item's slot and Y the one B freed, in the cancel's lock hold: " + state(wq));
+        } finally {
+            p0.pool.lock.unlock();
+        }
+        assertSlots(wq, "X and Y active or retired"); // (not under pod 0's lock: it takes pod 1's)
+        assertTrue(waitersRan.await(WAIT_S, TimeUnit.SECONDS), "X and Y did not run: " + state(wq));
+        goA.countDown();
+        wq.flush();
+        assertEquals(1, aRuns.get(), "the cancelled instance of A ran");
+        assertSlots(wq, "after the flush");
+        assertTrue(locked(p0, () -> p0.isIdle() && !p0.budgetWaiting && p0.completed == 3), "after the flush: " + state(wq));
     }
 
     @Test

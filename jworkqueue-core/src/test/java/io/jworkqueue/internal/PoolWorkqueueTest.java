@@ -204,11 +204,58 @@ class PoolWorkqueueTest {
     }
 
     @Test
+    void retirementThatEndsSaturation_movesTheInboxAlthoughItsWorkerGoesOnWithAnotherItem() throws Exception {
+        // The worker that retires the item holding a saturated pwq's only slot goes on with an
+        // item of another workqueue already on the worklist: keep_working then does not look at
+        // the inbox (the worklist is not empty), so only the drain in decNrInFlight, where the pwq
+        // stops being saturated, moves an item pushed while it was. That next item looks, under
+        // the plain lock, whether it did.
+        Workqueue wq = rt.alloc("pwq-desat-busy", Set.of(WorkqueueFlag.UNBOUND), 1);
+        Workqueue other = rt.alloc("pwq-desat-other", Set.of(WorkqueueFlag.UNBOUND), 8);
+        PoolWorkqueue pwq = ((WorkqueueImpl) wq).pwqFor(-1);
+        WorkerPool pool = pwq.pool;
+        assertSame(pool, ((WorkqueueImpl) other).pwqFor(-1).pool, "both workqueues use the one unbound pool");
+        CountDownLatch bRan = new CountDownLatch(1), cRan = new CountDownLatch(1);
+        Work b = new Work(self -> bRan.countDown());
+        String[] seenByC = new String[1];
+        Work c = new Work(self -> {
+            underLock(pwq, () -> {
+                // Vacuous if another worker, woken for C while A's was descheduled, runs C first.
+                seenByC[0] = pwq.completed == 1 && onInbox(b, pwq) ? "B on the inbox after A retired: " + state(pwq) : null;
+                return true;
+            });
+            cRan.countDown();
+        });
+        Work a = new Work(self -> {
+            // On the pool's only running worker (nr_running is at the target, 1): nobody is woken.
+            assertTrue(other.queue(c));
+            pool.lockPool(); // C onto the worklist (if it was left on the inbox)
+            pool.unlockPool();
+            assertTrue(wq.queue(b)); // the pwq is saturated by A: B is left on the inbox
+        });
+        assertTrue(wq.queue(a));
+        assertTrue(cRan.await(WAIT_S, TimeUnit.SECONDS), "C did not run: " + state(pwq));
+        assertTrue(bRan.await(WAIT_S, TimeUnit.SECONDS), "B did not run: " + state(pwq));
+        assertNull(seenByC[0]);
+        wq.flush();
+        assertTrue(underLock(pwq, () -> pwq.nrActive == 0 && pwq.nrInFlightTotal() == 0 && pwq.completed == 2),
+                "after the flush: " + state(pwq));
+    }
+
+    @Test
     void saturatedPwq_retiringItemHandsItsSlotToTheOldestInactiveOne() throws Exception {
         PoolWorkqueue pwq = saturated("pwq-handoff");
         Workqueue wq = pwq.wq;
         StringBuffer order = new StringBuffer();
-        Work b = new Work(self -> order.append('b')), c = new Work(self -> order.append('c'));
+        CountDownLatch bothRan = new CountDownLatch(2);
+        Work b = new Work(self -> {
+            order.append('b');
+            bothRan.countDown();
+        });
+        Work c = new Work(self -> {
+            order.append('c');
+            bothRan.countDown();
+        });
         assertTrue(wq.queue(b));
         assertTrue(wq.queue(c));
         pwq.pool.lockPool(); // moves B and C from the inbox onto the inactive list
@@ -221,6 +268,8 @@ class PoolWorkqueueTest {
             pwq.pool.lock.unlock();
         }
         go.countDown();
+        // bounded: a retirement that neither hands its slot on nor activates leaves B waiting
+        assertTrue(bothRan.await(WAIT_S, TimeUnit.SECONDS), "B and C did not both run after A retired: " + state(pwq));
         wq.flush();
         assertEquals("bc", order.toString(), "inactive items start oldest first");
         assertTrue(underLock(pwq, () -> pwq.nrActive == 0 && pwq.inactive.isEmpty() && pwq.nrInFlightTotal() == 0
