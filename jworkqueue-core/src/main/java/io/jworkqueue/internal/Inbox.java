@@ -5,7 +5,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
 /**
- * The head of a pool's lock-free inbox (see {@link WorkerPool#pushBehind}), on a
+ * The head of a pool's lock-free inbox (see {@link PoolInbox#pushBehind}), on a
  * cache line of its own: producers CAS it for every item they queue, and sharing a line with
  * the pool's fields, which the worker reads and writes for every item it runs, would make both
  * sides miss the cache on each access. The padding is inherited, as in JCTools, because the JVM

@@ -252,10 +252,10 @@ final class PoolWorkqueue extends PwqLimitsPadAfter {
     /**
      * {@code applyAttrs} replaced this pwq (L): new items go elsewhere, and it is released once
      * it holds nothing. The inbox is moved again after {@code retired} is set: a queue call that
-     * pushed an item for this pwq and then read it not retired ({@link WorkerPool#mayLeaveOnInbox})
+     * pushed an item for this pwq and then read it not retired ({@link PoolInbox#mayLeaveOnInbox})
      * pushed before that write, so its item is linked here before the pwq can be found idle; one
      * that reads it retired moves the inbox itself and takes its item back if the pwq is gone by
-     * then ({@link WorkerPool#takeBounced}).
+     * then ({@link PoolInbox#takeBounced}).
      *
      * @return whether it holds nothing and must be released now ({@link WorkqueueImpl#pwqDrained})
      */
@@ -272,7 +272,7 @@ final class PoolWorkqueue extends PwqLimitsPadAfter {
 
     /**
      * Whether a newly queued item would wait on the inactive list: max_active is used up. Read
-     * without the lock by {@link WorkerPool#pushBehind}. Whoever makes it false (the retiring
+     * without the lock by {@link PoolInbox#pushBehind}. Whoever makes it false (the retiring
      * item that brings nrActive below the limit, or a raised limit) moves the pool's inbox
      * afterwards ({@link #decNrInFlight}, {@link #adjustLimit}), so an item pushed because this
      * was true is seen when it turns false.
@@ -440,7 +440,7 @@ class PwqLimits extends PwqLimitsPadBefore {
     /**
      * L for writes: replaced by {@code applyAttrs}: new items go elsewhere; released once empty
      * ({@link WorkqueueImpl#pwqDrained}). Read without the lock by a queue call that pushed an
-     * item for this pwq onto an unbound pool's inbox ({@link WorkerPool#mayLeaveOnInbox}): it
+     * item for this pwq onto an unbound pool's inbox ({@link PoolInbox#mayLeaveOnInbox}): it
      * sits here, beside the limits that call reads anyway, so it costs no extra cache line.
      */
     volatile boolean retired;
