@@ -229,14 +229,13 @@ final class TimerWheel {
         }
     }
 
-    /** Waits (spinning briefly, then yielding) while the expiry callback of {@code w} runs. */
+    /**
+     * Waits, yielding, while the expiry callback of {@code w} runs: it only queues the item, but
+     * may wait for a pool lock meanwhile, so the waiter leaves its CPU to it.
+     */
     static void awaitNotFiring(DelayedWork w) {
-        for (int spins = 0; Node.timerStateVolatile(w) == FIRING; spins++) {
-            if (spins < 64) {
-                Thread.onSpinWait();
-            } else {
-                Thread.yield();
-            }
+        while (Node.timerStateVolatile(w) == FIRING) {
+            Thread.yield();
         }
     }
 
