@@ -438,10 +438,7 @@ final class TimerWheel {
             try {
                 loop();
                 return;
-            } catch (Throwable t) {
-                if (lock.isHeldByCurrentThread()) {
-                    lock.unlock();
-                }
+            } catch (Throwable t) { // loop's finally has given the lock back
                 errors.accept(t);
                 LockSupport.parkNanos(this, NANOS_PER_TICK); // a failure that repeats must not spin
             }
