@@ -38,9 +38,17 @@ final class Inbox extends InboxHead {
         return head == null;
     }
 
-    /** @return everything pushed so far, newest first, or null; the inbox is empty afterwards */
+    /**
+     * @return everything pushed so far, newest first, or null; the inbox is empty afterwards.
+     *     An empty inbox is only read: the swap, a write to the contended line, is for one
+     *     that holds something.
+     */
     Work takeAll() {
-        return head == null ? null : (Work) HEAD.getAndSet(this, (Work) null);
+        Work h = head;
+        if (h != null) {
+            h = (Work) HEAD.getAndSet(this, (Work) null);
+        }
+        return h;
     }
 }
 

@@ -217,9 +217,7 @@ final class PoolWorkqueue extends PwqLimitsPadAfter {
      */
     void poke() {
         ReentrantLock l = pool.lock;
-        if (l.isHeldByCurrentThread()) {
-            refresh();
-        } else if (l.tryLock()) {
+        if (l.tryLock()) { // also when this thread holds it already (reentrant)
             try {
                 refresh();
             } finally {

@@ -234,14 +234,13 @@ final class TimerWheel {
         }
     }
 
-    /** Waits (spinning briefly, then yielding) while the expiry callback of {@code w} runs. */
+    /**
+     * Waits, yielding, while the expiry callback of {@code w} runs: it only queues the item, but
+     * may wait for a pool lock meanwhile, so the waiter leaves its CPU to it.
+     */
     static void awaitNotFiring(DelayedWork w) {
-        for (int spins = 0; Node.timerStateVolatile(w) == FIRING; spins++) {
-            if (spins < 64) {
-                Thread.onSpinWait();
-            } else {
-                Thread.yield();
-            }
+        while (Node.timerStateVolatile(w) == FIRING) {
+            Thread.yield();
         }
     }
 
@@ -444,10 +443,7 @@ final class TimerWheel {
             try {
                 loop();
                 return;
-            } catch (Throwable t) {
-                if (lock.isHeldByCurrentThread()) {
-                    lock.unlock();
-                }
+            } catch (Throwable t) { // loop's finally has given the lock back
                 errors.accept(t);
                 LockSupport.parkNanos(this, NANOS_PER_TICK); // a failure that repeats must not spin
             }

@@ -421,6 +421,36 @@ class PoolWorkqueueBudgetTest {
     }
 
     @Test
+    void onlyPwqGainingOthersByApplyAttrs_itsActiveItemTakesItsBudgetSlot() throws Exception {
+        // One pod: the workqueue's only pwq skips the budget (its limit is exact). applyAttrs
+        // to one pwq per CPU makes it share the budget: its active item takes a slot then
+        // (PoolWorkqueue.shareBudget), so that the invariant holds from that moment.
+        WorkqueueRuntime one = WorkqueueRuntime.builder().cpus(2).topology(Topology.model(1, 2, 1))
+                .defaultAffinityScope(AffinityScope.SYSTEM).watchdogThreshold(Duration.ZERO)
+                .idleWorkerTimeout(Duration.ofHours(1)).build();
+        try {
+            wq = (WorkqueueImpl) one.alloc("budget-share", Set.of(WorkqueueFlag.UNBOUND), 3);
+            assertEquals(1, wq.pwqs.length, "one pod, one pwq: " + state(wq));
+            PoolWorkqueue only = wq.pwqs[0];
+            CountDownLatch aStarted = new CountDownLatch(1);
+            assertTrue(wq.queue(blocker(aStarted, goA)));
+            assertTrue(aStarted.await(WAIT_S, TimeUnit.SECONDS), "A did not start");
+            assertEquals(3, wq.budget.free(), "the only pwq skips the budget, whose slots all stay free: " + state(wq));
+            wq.applyAttrs(WorkqueueAttrs.builder().affinityScope(AffinityScope.CPU).build());
+            assertEquals(3, wq.pwqs.length, "the busy old pwq and one new pwq per CPU: " + state(wq));
+            assertEquals(2, wq.budget.free(), "A, active on the old pwq, took a slot when it began to share: " + state(wq));
+            assertSlots(wq, "after applyAttrs");
+            goA.countDown();
+            awaitTrue(() -> locked(only, () -> only.released), "the old pwq to be released once A retired: " + state(wq));
+            wq.flush();
+            assertSlots(wq, "after the flush");
+        } finally {
+            goA.countDown();
+            one.shutdown(Duration.ofSeconds(2)); // bounded: after a failure the counts may be lost
+        }
+    }
+
+    @Test
     void orderedWorkqueue_newPwqStaysPluggedUntilTheOldOneIsReleased() throws Exception {
         wq = (WorkqueueImpl) rt.allocOrdered("retire-plugged", Set.of());
         assertNull(wq.budget, "an ordered workqueue has no shared budget");

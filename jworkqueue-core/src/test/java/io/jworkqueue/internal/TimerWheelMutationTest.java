@@ -523,4 +523,101 @@ class TimerWheelMutationTest {
         }
         throw new AssertionError("no live thread named " + name);
     }
+
+    // ------------------------------------------------------------------ failures: reported, survived
+
+    @Test
+    void threadThatCannotStart_armThrowsAndTakesTheItemBack_aLaterArmStartsIt() throws Exception {
+        String name = "twm-nostart";
+        List<Throwable> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<DelayedWork> fired = new java.util.concurrent.CopyOnWriteArrayList<>();
+        CountDownLatch firedOnce = new CountDownLatch(1);
+        TimerWheel wheel = new TimerWheel(System::nanoTime, w -> {
+            fired.add(w);
+            firedOnce.countDown();
+        }, name, errors::add);
+        RuntimeException noThread = new IllegalStateException("injected: no thread");
+        DelayedWork a = item(), b = item();
+        Faults.hook = (site, subject) -> {
+            if (site.equals("timer start") && subject == wheel) {
+                throw noThread;
+            }
+        };
+        try {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> wheel.arm(a, TICK));
+            assertTrue(e.getMessage().contains(name) && e.getMessage().contains("cannot be started"), e.getMessage());
+            assertEquals(List.of(noThread), errors, "the start failure is reported");
+            assertEquals(0, wheel.armedCount(), "the item was taken back");
+            assertEquals(TimerWheel.IDLE, Node.timerStateVolatile(a), "the item taken back is idle");
+            assertEquals(Long.MAX_VALUE, wheel.nextEventTick(), "the item taken back is unlinked"); // no thread: nobody else looks
+        } finally {
+            Faults.hook = null;
+        }
+        try {
+            wheel.arm(b, TICK); // starts the thread
+            assertTrue(firedOnce.await(WAIT_S, TimeUnit.SECONDS), "B did not fire");
+            assertEquals(List.of(b), fired, "only B fires; A was taken back");
+        } finally {
+            wheel.close();
+        }
+    }
+
+    @Test
+    void expiryThatThrows_isReported_andTheRestOfTheBatchFires() {
+        String name = "twm-expiry-throws";
+        long[] now = {START};
+        List<Throwable> errors = new ArrayList<>();
+        List<DelayedWork> fired = new ArrayList<>();
+        DelayedWork a = item(), bad = item(), c = item();
+        RuntimeException boom = new IllegalStateException("injected expiry failure");
+        TimerWheel wheel = new TimerWheel(() -> Thread.currentThread().getName().equals(name) ? START - TICK : now[0], w -> {
+            if (w == bad) {
+                throw boom;
+            }
+            fired.add(w);
+        }, name, errors::add);
+        wheel.arm(a, 3 * TICK);
+        wheel.arm(bad, 3 * TICK);
+        wheel.arm(c, 3 * TICK);
+        now[0] = START + 5 * TICK;
+        wheel.fire(wheel.advance(wheel.nowTick()));
+        assertEquals(List.of(a, c), fired, "the items around the failing one fire, in order");
+        assertEquals(List.of(boom), errors, "the failure is reported");
+        assertEquals(TimerWheel.IDLE, Node.timerStateVolatile(bad), "the failed item's timer is idle again");
+        assertEquals(0, wheel.armedCount());
+        wheel.close();
+    }
+
+    @Test
+    void roundOfTheThreadThatThrows_isReported_andTheThreadGoesOnWithoutHoldingTheLock() throws Exception {
+        String name = "twm-round-throws";
+        List<Throwable> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
+        CountDownLatch firstFired = new CountDownLatch(1), secondFired = new CountDownLatch(1);
+        DelayedWork a = item(), b = item();
+        TimerWheel wheel = new TimerWheel(System::nanoTime, w -> (w == a ? firstFired : secondFired).countDown(),
+                name, errors::add);
+        RuntimeException boom = new IllegalStateException("injected round failure");
+        java.util.concurrent.atomic.AtomicBoolean thrown = new java.util.concurrent.atomic.AtomicBoolean();
+        Faults.hook = (site, subject) -> {
+            if (site.equals("timer") && subject == wheel && thrown.compareAndSet(false, true)) {
+                throw boom; // once: the round fails with the wheel's lock held
+            }
+        };
+        boolean lockFree = false;
+        try {
+            wheel.arm(a, TICK); // starts the thread, whose first round throws
+            assertTrue(firstFired.await(WAIT_S, TimeUnit.SECONDS), "the thread did not go on after its round threw");
+            assertEquals(List.of(boom), errors, "the failure is reported");
+            // The failed round's lock was given back: another thread can arm. Bounded at 5 s, so
+            // that a lock left held fails here, within a mutation test's allowance, not by a hang.
+            CompletableFuture.runAsync(() -> wheel.arm(b, TICK)).get(5, TimeUnit.SECONDS);
+            lockFree = true;
+            assertTrue(secondFired.await(WAIT_S, TimeUnit.SECONDS), "a later timer did not fire");
+        } finally {
+            Faults.hook = null;
+            if (lockFree) {
+                wheel.close(); // (with the lock left held, close would wait for ever: the daemon thread is left)
+            }
+        }
+    }
 }
