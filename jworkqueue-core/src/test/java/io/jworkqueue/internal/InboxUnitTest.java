@@ -15,9 +15,13 @@ import org.junit.jupiter.api.Timeout;
  * {@link Inbox} on its own (the pool-level behaviour is in {@link InboxTest}): emptiness, newest
  * first order, and that concurrent pushes lose nothing.
  *
- * <p>Equivalent mutant, left alive: {@code takeAll}'s {@code head == null} shortcut replaced by
- * always doing the {@code getAndSet(null)}. An empty inbox then answers null all the same; the
- * shortcut only spares a write to the contended cache line, which no functional test can see.
+ * <p>No mutant survives here (PIT, DEFAULTS). {@code takeAll} tests the head it read and swaps
+ * only if it holds something: written as a {@code ?:} on {@code head == null}, the mutant that
+ * always swapped was equivalent (an empty inbox answers null all the same); as an {@code if}
+ * around the swap, the mutant that never swaps leaves the items in place, which
+ * {@link #pushAndTakeAll_newestFirstThenEmpty} sees. The push mutants (its CAS test negated,
+ * the link to the next item removed) are detected by time-out or by the lost items of
+ * {@link #concurrentPushes_loseNothing}.
  */
 @Timeout(30)
 class InboxUnitTest {
