@@ -19,9 +19,10 @@ import org.junit.jupiter.api.Timeout;
  * only if it holds something: written as a {@code ?:} on {@code head == null}, the mutant that
  * always swapped was equivalent (an empty inbox answers null all the same); as an {@code if}
  * around the swap, the mutant that never swaps leaves the items in place, which
- * {@link #pushAndTakeAll_newestFirstThenEmpty} sees. The push mutants (its CAS test negated,
- * the link to the next item removed) are detected by time-out or by the lost items of
- * {@link #concurrentPushes_loseNothing}.
+ * {@link #pushAndTakeAll_newestFirstThenEmpty} checks; in PIT's run of 2026-12-03 it was
+ * detected by a time-out (a pool's drain loop then takes the same items for ever). Of the push
+ * mutants, the CAS loop's test forced loops for ever (a time-out) and the link to the next item
+ * removed loses items (killed).
  */
 @Timeout(30)
 class InboxUnitTest {
