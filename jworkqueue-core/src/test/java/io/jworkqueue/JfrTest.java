@@ -83,6 +83,9 @@ class JfrTest {
             assertTrue(gate.started.await(WAIT_S, TimeUnit.SECONDS));
             assertTrue(wq.queueOn(1, new Work(new Noop()))); // waits for max_active 1: activated later
             assertTrue(wq.queueOn(1, new Work(new Noop())));
+            // The first waiting item is activated by the raised limit (PoolWorkqueue.activateInactive),
+            // the second when an item retires (the slot hand-over): both paths emit the event.
+            wq.setMaxActive(2);
             gate.release.countDown();
             assertTrue(ub.queue(new Work(new Noop())));
             wq.flush();

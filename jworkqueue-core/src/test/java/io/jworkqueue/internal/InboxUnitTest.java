@@ -15,9 +15,14 @@ import org.junit.jupiter.api.Timeout;
  * {@link Inbox} on its own (the pool-level behaviour is in {@link InboxTest}): emptiness, newest
  * first order, and that concurrent pushes lose nothing.
  *
- * <p>Equivalent mutant, left alive: {@code takeAll}'s {@code head == null} shortcut replaced by
- * always doing the {@code getAndSet(null)}. An empty inbox then answers null all the same; the
- * shortcut only spares a write to the contended cache line, which no functional test can see.
+ * <p>No mutant survives here (PIT, DEFAULTS). {@code takeAll} tests the head it read and swaps
+ * only if it holds something: written as a {@code ?:} on {@code head == null}, the mutant that
+ * always swapped was equivalent (an empty inbox answers null all the same); as an {@code if}
+ * around the swap, the mutant that never swaps leaves the items in place, which
+ * {@link #pushAndTakeAll_newestFirstThenEmpty} checks; in PIT's run of 2026-12-03 it was
+ * detected by a time-out (a pool's drain loop then takes the same items for ever). Of the push
+ * mutants, the CAS loop's test forced loops for ever (a time-out) and the link to the next item
+ * removed loses items (killed).
  */
 @Timeout(30)
 class InboxUnitTest {

@@ -32,26 +32,20 @@ import org.junit.jupiter.api.Timeout;
  * <h2>Surviving mutants (PIT, DEFAULTS)</h2>
  * Equivalent:
  * <ul>
- *   <li>{@code refresh}: the {@code budget.unregister} call removed, or its condition forced
- *       either way. A registered pwq that then takes a slot in {@code adjustLimit}'s activation
- *       unregisters there ({@code ActiveBudget.take}); one that still finds none registers
- *       again and would stay registered anyway; {@code unregister} itself checks the flag.
- *   <li>{@code poke}: {@code isHeldByCurrentThread} negated. Held: {@code tryLock} succeeds
- *       (the lock is reentrant) and {@code refresh} runs as before. Not held: {@code refresh}
- *       runs without the lock, which a single-threaded call cannot tell apart (the race it
- *       opens is the stress layer's).
  *   <li>{@code trimCredit}: {@code c > keep} turned into {@code c >= keep}. At {@code c == keep}
  *       the CAS writes the value already there and the method returns {@code c - keep == 0},
  *       as the unmutated loop does.
  * </ul>
- * Not killed, out of reach of a deterministic test:
- * <ul>
- *   <li>{@code retire}: its {@code pool.drainInbox} call removed. {@code applyAttrs} retires
- *       under {@code lockPool}, which has just moved the inbox; an item pushed onto it in
- *       between (lock-free, by a queue call on another thread that read the pwq not yet
- *       retired) is all the call is for, and that push must land inside the retiring thread's
- *       lock hold: a race only the stress runs meet.
- * </ul>
+ * Detected in the run of 2026-12-03 (listed here before as survivors, they may survive a run
+ * again on a loaded machine): {@code refresh}'s {@code budget.unregister} call (equivalent when
+ * the activation that follows takes a slot, since {@code ActiveBudget.take} unregisters too)
+ * and {@code retire}'s {@code pool.drainInbox} (it matters only for a push that lands inside
+ * the retiring thread's lock hold, a race only the stress runs meet). {@code poke}'s
+ * {@code isHeldByCurrentThread} branch, whose negation was equivalent (tryLock is reentrant),
+ * is gone: one {@code tryLock} serves both cases. Killed since: {@code shareBudget}
+ * ({@link #onlyPwqGainingOthersByApplyAttrs_itsActiveItemTakesItsBudgetSlot}, no coverage
+ * before) and the activation after a budget pwq's retirement hands its slot on
+ * ({@link #retirementHandingItsSlotOn_alsoActivatesWithSlotsFreedOnAnotherPodMeanwhile}).
  */
 @Timeout(60)
 class PoolWorkqueueBudgetTest {

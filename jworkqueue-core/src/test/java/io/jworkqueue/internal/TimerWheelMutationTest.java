@@ -30,30 +30,44 @@ import org.junit.jupiter.api.Timeout;
  * <h2>Surviving mutants (PIT, DEFAULTS), and why no test kills them</h2>
  * Equivalent: they change no result any caller can see.
  * <ul>
- *   <li>{@code awaitNotFiring}: the {@code spins < 64} bound (boundary, forced false), the
- *       increment turned into a decrement, and the removal of {@code Thread.onSpinWait()} or
- *       {@code Thread.yield()}: they change how the wait spends its time, never when it returns.
  *   <li>{@code armLocked} and {@code move}: {@code deadline < wakeTick} turned into {@code <=}: an
  *       arm at exactly the planned wake-up tick unparks the thread once more, which then finds
  *       nothing to do and parks again.
- *   <li>{@code run}: {@code sleep > 0} turned into {@code >= 0}: {@code parkNanos(0)} returns at
- *       once, as skipping it does.
  *   <li>{@code cancel}: the lock-free {@code != ARMED} pre-check removed (forced false): the same
  *       check under the lock decides.
  *   <li>{@code cancel} and {@code move}: "replaced boolean return with false/true" on the
  *       {@code return false} / {@code return true} lines: PIT mutates the copy of each return
  *       that javac places in the inlined {@code finally}; the value returned is the same.
- *   <li>{@code insert}: {@code delta < SLOTS ? 0 : ...} forced to the formula: for
- *       {@code delta} in 0..63 the formula also gives level 0 ({@code (63 - nlz) / 6} truncates
- *       to 0, also for -1/6).
- *   <li>{@code nextEventTick}: {@code level == 0 ? tick : ceilDiv(tick, 1 << shift)} forced to
- *       the {@code ceilDiv}: with shift 0 it is {@code tick}.
- *   <li>{@code advance}: the cascade loop's {@code level > 0} turned into {@code >= 0}: "cascading"
- *       level 0 re-inserts each timer of the current slot into that same slot, which is then
- *       processed as before.
- *   <li>{@code rearm}: removing {@code setTimerStateVolatile(w, IDLE)} before {@code armLocked},
- *       which sets ARMED in the same lock hold; nobody can read the state in between.
+ *   <li>{@code insert}: {@code delta > MAX_DELTA} turned into {@code >=}: at
+ *       {@code delta == MAX_DELTA} the clamp writes the values already there.
+ *   <li>{@code awaitNotFiring}: {@code Thread.yield()} removed: the wait spins instead of
+ *       yielding, and returns at the same moment.
  * </ul>
+ * Unobservable here:
+ * <ul>
+ *   <li>{@code run}: {@code CpuPinning.internalThreadStarted()} removed: it unpins a thread
+ *       started from a pinned worker, which a private wheel's thread never is.
+ *   <li>{@code run}: the {@code parkNanos} after a failed round removed: a failure that repeats
+ *       would make the thread spin instead of retrying once a millisecond, which only a timing
+ *       or CPU-time measurement could tell.
+ *   <li>The default error sink (the three-argument constructor) not logging: the tests pass a
+ *       sink of their own to see what is reported.
+ * </ul>
+ * Race-only: {@code cancel}'s check under the lock forced false. It differs only when the
+ * timer fires between the lock-free pre-check and the lock; a deterministic test would have to
+ * hold the wheel's lock at that point.
+ *
+ * <p>Removed as redundant code (2026-12-03), with their equivalent mutants: {@code insert}'s
+ * level-0 shortcut (the formula gives 0 too), {@code nextEventTick}'s level-0 case
+ * ({@code ceilDiv(tick, 1)}), {@code rearm}'s IDLE store before {@code armLocked} stores ARMED,
+ * the thread's {@code sleep > 0} test before {@code parkNanos} (which returns at once for a time
+ * {@code <= 0}), the unlock in {@code run}'s catch ({@code loop}'s finally has released the
+ * lock), and {@code awaitNotFiring}'s 64 spins before yielding. Killed since: the thread that
+ * cannot start, an expiry that throws and a round of the thread that throws
+ * ({@link #threadThatCannotStart_armThrowsAndTakesTheItemBack_aLaterArmStartsIt},
+ * {@link #expiryThatThrows_isReported_andTheRestOfTheBatchFires},
+ * {@link #roundOfTheThreadThatThrows_isReported_andTheThreadGoesOnWithoutHoldingTheLock}; no
+ * coverage before).
  */
 @Timeout(60)
 class TimerWheelMutationTest {
