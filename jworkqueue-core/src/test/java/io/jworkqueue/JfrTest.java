@@ -122,6 +122,33 @@ class JfrTest {
     }
 
     @Test
+    void recording_itemRunStraightFromTheInactiveList_emitsActivateWork() throws Exception {
+        // max_active 1, one CPU: when the gate retires, the waiting item takes its slot and the
+        // worker that ran the gate runs it next without passing it through the worklist
+        // (PoolWorkqueue.decNrInFlight's hand-off, WorkerPool.handOff). That activation is traced too.
+        List<RecordedEvent> events;
+        Recording rec = start();
+        try (WorkqueueRuntime rt = WorkqueueRuntime.builder().name("jfr-handoff").cpus(1).build()) {
+            Workqueue wq = rt.alloc("jfr_h", Set.of(), 1);
+            Gate gate = new Gate();
+            CountDownLatch nextRan = new CountDownLatch(1);
+            assertTrue(wq.queueOn(0, new Work(gate)));
+            assertTrue(gate.started.await(WAIT_S, TimeUnit.SECONDS));
+            assertTrue(wq.queueOn(0, new Work(self -> nextRan.countDown()))); // waits for the slot
+            TestSupport.assertBooks(wq, 1, 1, "the second item waits on the inactive list");
+            gate.release.countDown();
+            assertTrue(nextRan.await(WAIT_S, TimeUnit.SECONDS), "the waiting item did not run");
+            wq.flush();
+        } finally {
+            events = stop(rec, "handoff");
+        }
+        List<RecordedEvent> activated = named(events, "io.jworkqueue.ActivateWork", "jfr_h");
+        assertEquals(2, activated.size(), activated::toString);
+        assertEquals(Gate.class.getName(), activated.get(0).getString("function"));
+        assertEquals(2, named(events, "io.jworkqueue.ExecuteWork", "jfr_h").size());
+    }
+
+    @Test
     void recording_cpuHog_emitsCpuHogEvent() throws Exception {
         List<RecordedEvent> events;
         Recording rec = start();

@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
@@ -46,6 +47,15 @@ import org.junit.jupiter.api.Timeout;
  * ({@link #onlyPwqGainingOthersByApplyAttrs_itsActiveItemTakesItsBudgetSlot}, no coverage
  * before) and the activation after a budget pwq's retirement hands its slot on
  * ({@link #retirementHandingItsSlotOn_alsoActivatesWithSlotsFreedOnAnotherPodMeanwhile}).
+ * Survivors of the whole profile of 2026-12-03 08:51Z, killed since: {@code decNrInFlight}'s
+ * budget branch sending every slot back to the budget ({@code inactive.isEmpty()} jumping to
+ * the release: the slot then goes to the first waiting pwq in the budget's list, not to the
+ * retiring item's own pod;
+ * {@link #bothPodsWaiting_retiringItemHandsItsSlotToItsOwnPodNotTheFirstWaiter}), and the
+ * refresh timer's {@code lockPool} removed (the refresh then ran inside another thread's lock
+ * hold and its unlock failed on the timer thread;
+ * {@link #poke_withThePoolLockHeldElsewhere_refreshesOnTheTimerThreadOnceItIsFree} now waits
+ * until the timer thread queues on the lock, and checks that no internal error was reported).
  */
 @Timeout(60)
 class PoolWorkqueueBudgetTest {
@@ -200,6 +210,39 @@ class PoolWorkqueueBudgetTest {
         assertTrue(locked(p0, () -> p0.isIdle() && !p0.budgetWaiting) && locked(p1, () -> p1.isIdle()),
                 "after the flush: " + state(wq));
         assertEquals(3, locked(p0, () -> p0.completed) + locked(p1, () -> p1.completed), state(wq));
+    }
+
+    @Test
+    void bothPodsWaiting_retiringItemHandsItsSlotToItsOwnPodNotTheFirstWaiter() throws Exception {
+        // C waits on pod 0 and D on pod 1, both for a budget slot. B retires on pod 1: its slot
+        // goes straight to D, the oldest item waiting on B's own pwq (activateHandingSlot), and
+        // not through the budget, where pod 0, first in the budget's list of pwqs, would take it
+        // when the waiters are poked (the kernel's pending list is FIFO across pwqs; here a pod
+        // serves its own waiters first and spares the budget's atomics and the pokes). C gets
+        // a slot only when D's retirement gives one back, so D runs before C; had B's slot gone
+        // to C, D could start only after C retired.
+        CountDownLatch cRan = new CountDownLatch(1), dRan = new CountDownLatch(1);
+        AtomicBoolean cRanBeforeD = new AtomicBoolean();
+        twoPodsFullWithCWaiting("budget-both-waiting", cRan);
+        Work d = new Work(self -> {
+            cRanBeforeD.set(cRan.getCount() == 0);
+            dRan.countDown();
+        });
+        assertTrue(wq.queueOn(1, d));
+        assertTrue(locked(p1, () -> p1.nrActive == 1 && p1.inactive.first() == d && p1.budgetWaiting),
+                "D waits on pod 1 for a slot of the budget: " + state(wq));
+        assertSlots(wq, "C and D waiting");
+        goB.countDown();
+        assertTrue(dRan.await(WAIT_S, TimeUnit.SECONDS), "D did not run: " + state(wq));
+        assertTrue(cRan.await(WAIT_S, TimeUnit.SECONDS), "C did not run once D gave its slot back: " + state(wq));
+        assertFalse(cRanBeforeD.get(), "the slot B freed on pod 1 went to C on pod 0 instead of D on pod 1");
+        awaitTrue(() -> locked(p0, () -> p0.nrActive == 1 && p0.nrInFlightTotal() == 1), "C to retire: " + state(wq));
+        assertSlots(wq, "B, D and C retired, A runs");
+        goA.countDown();
+        wq.flush();
+        assertSlots(wq, "after the flush");
+        assertTrue(locked(p0, () -> p0.isIdle() && !p0.budgetWaiting) && locked(p1, () -> p1.isIdle() && !p1.budgetWaiting),
+                "after the flush: " + state(wq));
     }
 
     @Test
@@ -361,12 +404,15 @@ class PoolWorkqueueBudgetTest {
             try {
                 p.limit = 0;
                 CompletableFuture.runAsync(p::poke).get(WAIT_S, TimeUnit.SECONDS); // must not wait for the lock
+                // The timer thread's refresh waits for this lock hold: it queues on the lock.
+                awaitTrue(p.pool.lock::hasQueuedThreads, "the timer thread to wait for the pool lock (round " + round + ")");
                 assertEquals(0, p.limit, "refreshed without the pool lock (round " + round + ")");
             } finally {
                 p.pool.lock.unlock();
             }
             awaitTrue(() -> p.limit == 3, "the timer thread to refresh the pwq (round " + round + ")");
         }
+        assertEquals(0, rt.internalErrors(), "the refresh on the timer thread failed");
     }
 
     // ------------------------------------------------------------------ retire (applyAttrs)

@@ -52,10 +52,11 @@ import org.junit.jupiter.api.Timeout;
  *       its drain and the retirement: a race no unit test can stage; only a stress run meets it.
  *   <li>{@code moveToWorklist}: the watchdog arming ({@code worklist.isEmpty()} forced false)
  *       when an activation fills the empty worklist.
- *       {@link #activationThatFillsAnEmptyWorklist_armsTheWatchdog} is meant to kill it and
- *       did in an earlier run, but in the run of 2026-12-03 the stall it stages was reported
- *       with the mutant too: some other path arms the watchdog there (not yet traced), so the
- *       test does not single the mutant out. To do: a test where nothing else can arm it.
+ *       {@link #activationThatFillsAnEmptyWorklist_armsTheWatchdog} is meant to kill it. It did
+ *       in the whole profile of 2026-12-03 08:51Z and in an earlier run, but in the engine-only
+ *       run of 2026-12-03 07:06Z the stall it stages was reported with the mutant too: another
+ *       path arms the watchdog there (not traced), so the test does not single the mutant out on
+ *       every run.
  * </ul>
  * Removed as dead code (2026-12-03), with their equivalent mutants: {@code activate}'s early
  * return for an item not flagged INACTIVE (its only caller passes inactive items), and the
@@ -68,7 +69,9 @@ import org.junit.jupiter.api.Timeout;
  * the inbox drain where the pwq stops being saturated ({@code n == limit - 1} forced false or
  * turned into {@code limit + 1}:
  * {@link #retirementThatEndsSaturation_movesTheInboxAlthoughItsWorkerGoesOnWithAnotherItem}),
- * and the JFR activation event of {@code moveToWorklist} ({@code io.jworkqueue.JfrTest}).
+ * and the JFR activation events of {@code moveToWorklist} and of the hand-off run
+ * ({@code decNrInFlight}'s {@code Jfr.on()} forced false, and the call that had no coverage:
+ * {@code io.jworkqueue.JfrTest.recording_itemRunStraightFromTheInactiveList_emitsActivateWork}).
  */
 @Timeout(60)
 class PoolWorkqueueTest {
