@@ -25,8 +25,6 @@ import org.junit.jupiter.api.function.Executable;
  * <h2>Surviving mutants (PIT, DEFAULTS; run of 2026-12-02)</h2>
  * Equivalent:
  * <ul>
- *   <li>{@code checkCpu} and {@code checkMaxActive} returning 0 instead of their argument:
- *       every caller ignores the value they return.
  *   <li>{@code flush()}: the early return on a destroyed workqueue forced off. A destroyed
  *       workqueue has nothing in flight, so the flush it then runs finds every colour drained
  *       and returns at once, as the early return does.
@@ -40,6 +38,9 @@ import org.junit.jupiter.api.function.Executable;
  *       destroy machinery, which the profile leaves out; the name is shared with
  *       {@code WorkList} and {@code Inbox}, so it cannot be excluded by name.
  * </ul>
+ * Gone since: the equivalent mutants of {@code WorkqueueChecks.cpu} and {@code maxActive}
+ * returning 0 instead of their argument (every caller ignored the value; they return nothing
+ * now).
  * Tested since that run: the constructor's {@code POWER_EFFICIENT} placement and its
  * {@code PERCPU} exception ({@link #properties_asAllocated}), and the refusal a destroyed
  * workqueue gives before the pending test, which {@code checkAccepts} forced to accept skips

@@ -9,24 +9,22 @@ import io.jworkqueue.Work;
 final class WorkqueueChecks {
     private WorkqueueChecks() {}
 
-    /** @return {@code cpu}, if it is one of the runtime's CPUs */
-    static int cpu(WorkqueueImpl wq, int cpu) {
+    /** Fails unless {@code cpu} is one of the runtime's CPUs. */
+    static void cpu(WorkqueueImpl wq, int cpu) {
         int n = wq.runtime.cpus();
         if (cpu < 0 || cpu >= n) {
             throw new IllegalArgumentException("workqueue '" + wq.name() + "': cpu " + cpu
                     + " is out of range [0, " + (n - 1) + "]");
         }
-        return cpu;
     }
 
-    /** @return {@code maxActive}, if it lies in [0, {@code WQ_MAX_ACTIVE}] (0: the default) */
-    static int maxActive(String wq, int maxActive) {
+    /** Fails unless {@code maxActive} lies in [0, {@code WQ_MAX_ACTIVE}] (0: the default). */
+    static void maxActive(String wq, int maxActive) {
         if (maxActive < 0 || maxActive > WorkqueueImpl.MAX_ACTIVE) {
             throw new IllegalArgumentException("workqueue '" + wq + "': maxActive " + maxActive
                     + " is out of range [0, " + WorkqueueImpl.MAX_ACTIVE + "] (0 = default "
                     + WorkqueueImpl.DFL_ACTIVE + ")");
         }
-        return maxActive;
     }
 
     /** Fails if new attributes name a CPU the runtime does not have. */
