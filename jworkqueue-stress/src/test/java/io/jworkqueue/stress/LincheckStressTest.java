@@ -91,7 +91,7 @@ public class LincheckStressTest {
 
     @Operation
     public boolean disableSyncQuiet() {
-        guarded.disableSync();
+        tracked(guarded::disableSync);
         // Not isPending(): a concurrent queue or cancel call sets PENDING for an instant while it
         // decides (as the kernel's test_and_set_bit does), so it is no proof of a queued instance.
         boolean quiet = !guarded.isRunning() && !WQ.queue(guarded);
@@ -101,7 +101,7 @@ public class LincheckStressTest {
 
     @Operation
     public boolean cancelSyncQuiet() {
-        looping.cancelSync();
+        tracked(looping::cancelSync);
         return !looping.isRunning(); // and nothing requeues it: it could only requeue itself
     }
 
@@ -109,7 +109,7 @@ public class LincheckStressTest {
     public boolean flushSeesRun() {
         long mine = queued.incrementAndGet();
         boolean queuedNew = WQ.queue(counted);
-        counted.flush();
+        tracked(counted::flush);
         // Only an instance this call queued is owed: a false return may mean another thread's
         // queue call is still moving the item, and flush (like the kernel's flush_work) waits
         // for what was queued when it started. Lincheck found exactly that window when this
@@ -126,17 +126,61 @@ public class LincheckStressTest {
             three[i] = new Work(self -> order.add(n));
             ORDERED.queue(three[i]);
         }
-        three[2].flush();
+        tracked(three[2]::flush);
         return order.equals(List.of(0, 1, 2));
+    }
+
+    /**
+     * The waits in progress (flush, cancelSync, disableSync), by thread, with their start. Only for
+     * {@link #stress}'s stall report: a time-out of this test once showed a flusher of
+     * {@link #orderedInOrder} parked with every worker idle, unexplained (docs/STRESS-RESULTS.md);
+     * a wait that lasts a minute now prints the runtime's dump and the waiter's stack, so that a
+     * recurrence shows the pools' lists and counts of that moment.
+     */
+    private static final java.util.concurrent.ConcurrentHashMap<Thread, Long> WAITING =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static void tracked(Runnable wait) {
+        WAITING.put(Thread.currentThread(), System.nanoTime());
+        try {
+            wait.run();
+        } finally {
+            WAITING.remove(Thread.currentThread());
+        }
+    }
+
+    /** Reports (once) a wait of {@link #WAITING} older than a minute; runs until interrupted. */
+    private static void watchStalls() {
+        boolean reported = false;
+        while (!Thread.currentThread().isInterrupted()) {
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(5));
+            long now = System.nanoTime();
+            for (var e : WAITING.entrySet()) {
+                if (!reported && now - e.getValue() > TimeUnit.MINUTES.toNanos(1)) {
+                    reported = true;
+                    StringBuilder sb = new StringBuilder("LincheckStressTest: ").append(e.getKey().getName())
+                            .append(" has waited for over a minute at\n");
+                    for (StackTraceElement f : e.getKey().getStackTrace()) {
+                        sb.append("    at ").append(f).append('\n');
+                    }
+                    System.err.println(sb.append(RT.dump()));
+                }
+            }
+        }
     }
 
     @Test
     void stress() {
-        new StressOptions()
-                .iterations(Integer.getInteger("lincheck.iterations", 30))
-                .invocationsPerIteration(Integer.getInteger("lincheck.invocationsPerIteration", 200))
-                .threads(2)
-                .actorsPerThread(3)
-                .check(LincheckStressTest.class);
+        Thread watchdog = Thread.ofPlatform().daemon().name("lincheck-stall-watch").start(LincheckStressTest::watchStalls);
+        try {
+            new StressOptions()
+                    .iterations(Integer.getInteger("lincheck.iterations", 30))
+                    .invocationsPerIteration(Integer.getInteger("lincheck.invocationsPerIteration", 200))
+                    .threads(2)
+                    .actorsPerThread(3)
+                    .check(LincheckStressTest.class);
+        } finally {
+            watchdog.interrupt();
+        }
     }
 }
