@@ -37,7 +37,11 @@ import org.junit.jupiter.api.Timeout;
  *       queue order, one at a time.</li>
  * </ul>
  */
-@Timeout(value = 5, unit = TimeUnit.MINUTES)
+// A bound for a hang, not a speed check: Lincheck's threads spin while they wait for each other
+// at every invocation, so on an oversubscribed machine the run slows down far more than the
+// engine does (about 25 s alone; 210-250 s beside six busy-spinning processes on two cores,
+// 2026-12-03). A wait that hangs is reported after a minute by the stall watch in stress().
+@Timeout(value = 10, unit = TimeUnit.MINUTES)
 public class LincheckStressTest {
     private static final WorkqueueRuntime RT = WorkqueueRuntime.builder().cpus(2).build();
     private static final Workqueue WQ = RT.alloc("lincheck", Set.of(), 0);
